@@ -1,0 +1,114 @@
+"""Which file and columns feed each named input of a loss.
+
+Rules, applied per input in the order the loss declares them:
+1. ``--col INPUT=PATTERN`` selects the matching columns (a name, a glob such as ``p_*``,
+   or a comma list of them, in file order) from the first file that has them and is not
+   yet used by another input, else from the first file that has them.
+2. Otherwise a column or NPZ array named exactly like the input is used.
+3. Otherwise the next file no input has used yet supplies the input whole.
+Every file must end up used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from losscli.errors import InputError, UsageError
+from losscli.readers import Table
+
+WEIGHTS = "weights"
+
+
+@dataclass(frozen=True)
+class Binding:
+    table: Table
+    columns: tuple[str, ...] | None  # None: the whole file
+
+    def origin(self) -> str:
+        if self.columns is None:
+            return self.table.display
+        label = "array" if self.table.__class__.__name__ == "NpzTable" else "column"
+        names = ", ".join(self.columns)
+        return f"{self.table.display} {label}{'s' if len(self.columns) > 1 else ''} {names}"
+
+
+def select_columns(table: Table, pattern: str) -> list[str]:
+    """Columns of ``table`` matched by a name, a glob, or a comma list of them, in file order."""
+    picked: list[str] = []
+    for part in (p.strip() for p in pattern.split(",")):
+        if part in table.columns:
+            hits = [part]
+        else:
+            hits = [c for c in table.columns if fnmatchcase(c, part)]
+        if not hits:
+            return []
+        picked += [h for h in hits if h not in picked]
+    return [c for c in table.columns if c in picked]
+
+
+def bind_inputs(
+    input_names: Sequence[str],
+    tables: Sequence[Table],
+    patterns: Mapping[str, str],
+    weights_table: Table | None,
+    loss_label: str,
+) -> dict[str, Binding]:
+    """Map every input (and ``weights`` if asked for) to a file and its columns."""
+    known = [*input_names, WEIGHTS]
+    for key in patterns:
+        if key not in known:
+            raise UsageError(
+                f"--col {key}=...: {loss_label} has no input '{key}' "
+                f"(its inputs: {', '.join(input_names)}; or weights)"
+            )
+    if weights_table is not None and WEIGHTS in patterns:
+        raise UsageError("give weights either with --weights FILE or with --col weights=COLUMN")
+
+    bound: dict[str, Binding] = {}
+    used: list[Table] = []
+
+    def take(name: str, table: Table, columns: Sequence[str] | None) -> None:
+        bound[name] = Binding(table, None if columns is None else tuple(columns))
+        if table not in used:
+            used.append(table)
+
+    wanted = [n for n in input_names] + ([WEIGHTS] if WEIGHTS in patterns else [])
+    for name in wanted:
+        if name in patterns:
+            found = [(t, select_columns(t, patterns[name])) for t in tables]
+            found = [(t, cols) for t, cols in found if cols]
+            if not found:
+                listing = "; ".join(
+                    f"{t.display}: {', '.join(t.columns) or 'no named columns'}" for t in tables
+                )
+                raise InputError(f"--col {name}={patterns[name]}: no column matches ({listing})")
+            fresh = [(t, cols) for t, cols in found if t not in used]
+            take(name, *(fresh or found)[0])
+    for name in input_names:
+        if name in bound:
+            continue
+        named = [t for t in tables if name in t.columns]
+        if named:
+            fresh = [t for t in named if t not in used]
+            take(name, (fresh or named)[0], [name])
+    for name in input_names:
+        if name in bound:
+            continue
+        free = [t for t in tables if t not in used]
+        if not free:
+            raise UsageError(
+                f"{loss_label} needs {name} but no file is left for it: give another file "
+                f"or pick its columns with --col {name}=COLUMN"
+            )
+        take(name, free[0], None)
+    for table in tables:
+        if table not in used:
+            raise UsageError(
+                f"{table.display} is not used: {loss_label} takes "
+                f"{len(input_names)} inputs ({', '.join(input_names)})"
+            )
+    if weights_table is not None:
+        bound[WEIGHTS] = Binding(weights_table, None)
+    return bound

@@ -1,0 +1,240 @@
+"""The command line: a thin click layer over the registry, readers and renderers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from losscli import __version__
+from losscli.errors import LossCliError
+
+OUTPUTS = ("table", "json", "csv", "ndjson")
+FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
+EXIT_INTERNAL = 3
+
+
+def _error(message: str, code: int) -> int:
+    click.echo(f"losscli: error: {message}", err=True)
+    return code
+
+
+class LossCliGroup(click.Group):
+    """Every failure ends as one line on stderr and an exit status; never a traceback."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(args=args, prog_name=prog_name or "losscli", **kwargs)
+            code = code if isinstance(code, int) else 0
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+            code = 2
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            code = _error(exc.format_message() + where, 2)
+        except click.ClickException as exc:
+            code = _error(exc.format_message(), exc.exit_code)
+        except LossCliError as exc:
+            code = _error(str(exc), exc.exit_code)
+        except click.Abort:
+            code = _error("interrupted", 130)
+        except KeyboardInterrupt:
+            code = _error("interrupted", 130)
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): not an error of ours.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 0
+        except MemoryError:
+            code = _error("out of memory; use a reduced --reduction to stream the files", 2)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+            if os.environ.get("LOSSCLI_DEBUG"):
+                raise
+            code = _error(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(please report it; set LOSSCLI_DEBUG=1 for the traceback)",
+                EXIT_INTERNAL,
+            )
+        finally:
+            from losscli.readers import remove_temporary_files
+
+            remove_temporary_files()
+        sys.exit(code)
+
+
+def _default_output() -> str:
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise click.UsageError(
+                f"{option} {item}: expected INPUT=COLUMN, e.g. {option} targets=y"
+            )
+        if key in out:
+            raise click.UsageError(f"{option} {key}=... is given twice")
+        out[key] = value
+    return out
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(OUTPUTS),
+    default=None,
+    help="Output format. Default: table on a terminal, json in a pipe.",
+)
+
+
+@click.group(
+    cls=LossCliGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="losscli")
+def cli() -> None:
+    """Evaluate machine-learning losses on prediction files.
+
+    \b
+    Example:
+      losscli compute mse preds.csv targets.csv
+      losscli list
+      losscli info huber
+    """
+
+
+@cli.command()
+@click.argument("losses", metavar="LOSS[,LOSS...]")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--col",
+    "columns",
+    multiple=True,
+    metavar="INPUT=COLUMN",
+    help="Take an input from named columns: a name, a glob ('p_*') or a comma list. Repeatable.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a loss parameter; LOSS.NAME=VALUE sets it for one loss only. Repeatable.",
+)
+@click.option(
+    "--reduction",
+    type=click.Choice(("mean", "sum", "none")),
+    default="mean",
+    show_default=True,
+    help="mean: weighted mean over rows; sum: weighted sum; none: one value per row.",
+)
+@click.option("--weights", metavar="FILE", help="A file with one column of per-row weights.")
+@click.option(
+    "--nan",
+    type=click.Choice(("error", "skip")),
+    default="error",
+    show_default=True,
+    help="What to do with rows holding NaN, inf or missing values.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Format of stdin ('-') and of files whose extension says none. Default for stdin: csv.",
+)
+@output_option
+def compute(
+    losses: str,
+    inputs: tuple[str, ...],
+    columns: tuple[str, ...],
+    params: tuple[str, ...],
+    reduction: str,
+    weights: str | None,
+    nan: str,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Compute one or more losses on prediction and target files.
+
+    INPUT files fill the loss's inputs in order (predictions, then targets); '-' reads
+    stdin. Formats: .csv, .tsv, .csv.gz, .parquet, .npy, .npz.
+
+    \b
+    Examples:
+      losscli compute mse preds.csv targets.csv
+      losscli compute mse,mae,huber preds.parquet targets.parquet -p delta=0.5
+      losscli compute mse both.csv --col predictions=yhat --col targets=y
+      losscli compute huber preds.npy targets.npy --reduction none -o csv
+      cat preds.csv | losscli compute mae - targets.csv --weights w.csv
+    """
+    from losscli.evaluate import Options, evaluate, resolve_requests
+    from losscli.registry import default_registry
+    from losscli.render import write_results
+
+    requests = resolve_requests(losses, params, default_registry())
+    options = Options(
+        reduction=reduction,
+        nan=nan,
+        columns=_pairs(columns, "--col"),
+        weights=weights,
+        format=fmt,
+    )
+    evaluation = evaluate(requests, inputs, options)
+    for warning in evaluation.warnings:
+        click.echo(f"losscli: warning: {warning}", err=True)
+    write_results([r.record() for r in evaluation.results], output or _default_output(), sys.stdout)
+
+
+@cli.command("list")
+@click.option("--family", help="Only losses of this family (e.g. regression).")
+@output_option
+def list_losses(family: str | None, output: str | None) -> None:
+    """List every loss with its aliases, family, inputs and parameters.
+
+    \b
+    Examples:
+      losscli list
+      losscli list --family regression -o json
+    """
+    from losscli.registry import default_registry
+    from losscli.render import write_loss_list
+
+    losses = [loss.describe() for loss in default_registry()]
+    if family:
+        families = sorted({loss["family"] for loss in losses})
+        losses = [loss for loss in losses if loss["family"] == family.lower()]
+        if not losses:
+            raise click.BadParameter(
+                f"no loss of family '{family}' (families: {', '.join(families)})",
+                param_hint="--family",
+            )
+    write_loss_list(losses, output or "table", sys.stdout)
+
+
+@cli.command()
+@click.argument("loss")
+@output_option
+def info(loss: str, output: str | None) -> None:
+    """Show a loss's formula, inputs, parameters, convention and when to use it.
+
+    \b
+    Examples:
+      losscli info huber
+      losscli info l2 -o json
+    """
+    from losscli.registry import default_registry
+    from losscli.render import write_loss_info
+
+    write_loss_info(default_registry().get(loss).describe(), output or "table", sys.stdout)
+
+
+def main() -> None:
+    cli.main()

@@ -1,0 +1,368 @@
+"""Evaluate registry losses on files: bind inputs, stream aligned chunks, reduce.
+
+This is the library behind ``losscli compute``; it raises ``LossCliError`` subclasses for
+anything the user must fix and returns warnings as text for the caller to show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli.binding import WEIGHTS, Binding, bind_inputs
+from losscli.errors import InputError, UsageError
+from losscli.readers import open_table
+from losscli.reduction import Partial
+from losscli.registry import Input, Loss, Registry, resolve_params
+from losscli.shapes import match_shapes
+
+CHUNK_ROWS = 1 << 18
+WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One loss to evaluate, with its checked parameters."""
+
+    loss: Loss
+    params: dict[str, Any]
+
+
+@dataclass
+class Result:
+    loss: str
+    reduction: str
+    params: dict[str, Any]
+    n: int
+    value: float | None = None
+    values: np.ndarray | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The result as the JSON contract spells it."""
+        out: dict[str, Any] = {
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "params": self.params,
+            "n": self.n,
+        }
+        if self.values is not None:
+            out["values"] = self.values
+        else:
+            out["value"] = self.value
+        return out
+
+
+@dataclass
+class Evaluation:
+    results: list[Result]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    reduction: str = "mean"
+    nan: str = "error"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    weights: str | None = None
+    format: str | None = None
+    chunk_rows: int = CHUNK_ROWS
+
+
+def resolve_requests(spec: str, param_pairs: Sequence[str], registry: Registry) -> list[Request]:
+    """``"mse,huber"`` and ``["delta=2"]`` or ``["huber.delta=2"]`` into checked requests.
+
+    An unscoped parameter applies to every listed loss that declares it; at least one must.
+    """
+    losses: list[Loss] = []
+    for name in (part.strip() for part in spec.split(",")):
+        if not name:
+            raise UsageError(f"empty loss name in '{spec}'")
+        loss = registry.get(name)
+        if loss in losses:
+            raise UsageError(f"{loss.name} is listed twice in '{spec}'")
+        losses.append(loss)
+    given: dict[str, dict[str, str]] = {loss.name: {} for loss in losses}
+    for pair in param_pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"-p {pair}: expected NAME=VALUE, e.g. -p delta=0.5")
+        scope, dot, pname = key.rpartition(".")
+        if dot:
+            loss = registry.get(scope)
+            if loss not in losses:
+                raise UsageError(f"-p {pair}: {loss.name} is not among the losses asked for")
+            given[loss.name][pname] = value
+            continue
+        owners = [loss for loss in losses if loss.param(key) is not None]
+        if not owners:
+            valid = "; ".join(
+                f"{loss.name}: {', '.join(p.name for p in loss.params) or 'none'}"
+                for loss in losses
+            )
+            raise UsageError(f"-p {pair}: no loss asked for has a parameter '{key}' ({valid})")
+        for loss in owners:
+            given[loss.name][key] = value
+    return [Request(loss, resolve_params(loss, given[loss.name])) for loss in losses]
+
+
+def input_names(requests: Sequence[Request]) -> list[str]:
+    names: list[str] = []
+    for request in requests:
+        names += [i.name for i in request.loss.inputs if i.name not in names]
+    return names
+
+
+def evaluate(requests: Sequence[Request], files: Sequence[str], options: Options) -> Evaluation:
+    """Compute every requested loss on the inputs read from ``files``."""
+    for request in requests:
+        if options.reduction not in request.loss.reductions:
+            raise UsageError(
+                f"{request.loss.name} supports only --reduction "
+                f"{' or '.join(request.loss.reductions)}"
+                + (
+                    "; per-row values do not exist for it (use mse for per-row squared errors)"
+                    if request.loss.name == "rmse"
+                    else ""
+                )
+            )
+    if sum(f == "-" for f in files) > 1:
+        raise UsageError("stdin ('-') can be given only once")
+    tables = [open_table(path, options.format) for path in files]
+    weights_table = open_table(options.weights, options.format) if options.weights else None
+    label = ",".join(r.loss.name for r in requests)
+    bindings = bind_inputs(input_names(requests), tables, options.columns, weights_table, label)
+    specs = {i.name: i for r in requests for i in r.loss.inputs} | {WEIGHTS: WEIGHTS_INPUT}
+    return _Run(requests, bindings, specs, options).run()
+
+
+class _Run:
+    def __init__(
+        self,
+        requests: Sequence[Request],
+        bindings: dict[str, Binding],
+        specs: dict[str, Input],
+        options: Options,
+    ) -> None:
+        self.requests = requests
+        self.bindings = bindings
+        self.specs = specs
+        self.options = options
+        self.origins = {name: b.origin() for name, b in bindings.items()}
+        self.partials = [Partial() for _ in requests]
+        self.pieces: list[list[np.ndarray]] = [[] for _ in requests]
+        self.check_counts: dict[tuple[int, int], list[int]] = {}
+        self.rows = 0
+        self.used = 0
+        self.bad_rows = 0
+        self.first_bad: tuple[int, str] | None = None
+        self.shapes_checked = False
+
+    def run(self) -> Evaluation:
+        self._check_known_row_counts()
+        with np.errstate(all="ignore"):
+            for chunk in self._aligned_chunks():
+                self._process(chunk)
+        return self._finish()
+
+    def _check_known_row_counts(self) -> None:
+        known = {n: b.table.n_rows for n, b in self.bindings.items() if b.table.n_rows is not None}
+        if len(set(known.values())) > 1:
+            raise InputError(_row_count_message(known, self.origins))
+
+    def _streams(self) -> list[tuple[list[str], Iterator[dict[str, np.ndarray]]]]:
+        by_table: dict[int, tuple[Any, dict[str, Any]]] = {}
+        for name, binding in self.bindings.items():
+            entry = by_table.setdefault(id(binding.table), (binding.table, {}))
+            entry[1][name] = binding.columns
+        streams = []
+        for table, selection in by_table.values():
+            if self.options.reduction == "none":
+                iterator: Iterator[dict[str, np.ndarray]] = iter([table.read(selection)])
+            else:
+                iterator = table.chunks(selection, self.options.chunk_rows)
+            streams.append((list(selection), iterator))
+        return streams
+
+    def _aligned_chunks(self) -> Iterator[dict[str, np.ndarray]]:
+        """Pieces of equal row count from every file, read in lock-step."""
+        streams = self._streams()
+        current: list[dict[str, np.ndarray] | None] = [None] * len(streams)
+        offsets = [0] * len(streams)
+        consumed = [0] * len(streams)
+
+        def length(piece: dict[str, np.ndarray]) -> int:
+            return len(next(iter(piece.values())))
+
+        while True:
+            for i, (_, iterator) in enumerate(streams):
+                while current[i] is None or offsets[i] >= length(current[i]):
+                    current[i] = next(iterator, None)
+                    offsets[i] = 0
+                    if current[i] is None:
+                        break
+            live = [c is not None for c in current]
+            if not any(live):
+                return
+            if not all(live):
+                totals = {}
+                for i, (names, iterator) in enumerate(streams):
+                    rest = sum(length(p) for p in iterator)
+                    here = 0 if current[i] is None else length(current[i]) - offsets[i]
+                    for name in names:
+                        totals[name] = consumed[i] + here + rest
+                raise InputError(_row_count_message(totals, self.origins))
+            m = min(length(c) - o for c, o in zip(current, offsets))
+            merged = {}
+            for i, piece in enumerate(current):
+                for name, array in piece.items():
+                    merged[name] = array[offsets[i] : offsets[i] + m]
+                offsets[i] += m
+                consumed[i] += m
+            yield merged
+
+    def _prepare(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = {}
+        for name, array in chunk.items():
+            if array.ndim == 2 and array.shape[1] == 1:
+                array = array[:, 0]
+            if self.specs[name].kind == "label" and array.dtype.kind in "iu":
+                out[name] = array.astype(np.int64, copy=False)
+            else:
+                out[name] = np.asarray(array, dtype=np.float64)
+        if not self.shapes_checked:
+            shapes = {name: a.shape for name, a in out.items()}
+            for request in self.requests:
+                match_shapes(request.loss.inputs, shapes, self.origins, request.loss.name)
+            match_shapes((WEIGHTS_INPUT,), shapes, self.origins, "--weights")
+            self.shapes_checked = True
+        return out
+
+    def _nonfinite_rows(self, arrays: dict[str, np.ndarray]) -> np.ndarray | None:
+        bad = None
+        for name, array in arrays.items():
+            if array.dtype.kind != "f" or math.isfinite(np.sum(array)):
+                continue
+            rows = ~np.isfinite(array).reshape(len(array), -1).all(axis=1)
+            if rows.any():
+                if self.first_bad is None or self.rows + int(np.argmax(rows)) < self.first_bad[0]:
+                    self.first_bad = (self.rows + int(np.argmax(rows)), name)
+                bad = rows if bad is None else bad | rows
+        return bad
+
+    def _process(self, chunk: dict[str, np.ndarray]) -> None:
+        arrays = self._prepare(chunk)
+        n = len(next(iter(arrays.values())))
+        bad = self._nonfinite_rows(arrays)
+        keep = None
+        if bad is not None:
+            self.bad_rows += int(bad.sum())
+            if self.options.nan == "error":
+                self.rows += n
+                return
+            keep = ~bad
+            arrays = {name: a[keep] for name, a in arrays.items()}
+        if self.bad_rows and self.options.nan == "error":
+            self.rows += n
+            return
+        weights = arrays.pop(WEIGHTS, None)
+        if weights is not None and (weights < 0).any():
+            row = self.rows + int(np.argmax(weights < 0)) + 1
+            raise InputError(
+                f"weights ({self.origins[WEIGHTS]}) must be >= 0; row {row} is negative"
+            )
+        for label_name in (k for k, a in arrays.items() if self.specs[k].kind == "label"):
+            arrays[label_name] = self._labels(label_name, arrays[label_name])
+        for index, request in enumerate(self.requests):
+            loss = request.loss
+            own = {i.name: arrays[i.name] for i in loss.inputs}
+            for check_index, check in enumerate(loss.checks):
+                mask = np.asarray(check.rows(**own, **request.params), dtype=bool)
+                if mask.any():
+                    self._count_check(index, check_index, mask, keep)
+            values = np.asarray(loss.fn(**own, **request.params), dtype=np.float64)
+            if self.options.reduction == "none":
+                if keep is not None:
+                    full = np.full(n, np.nan)
+                    full[keep] = values
+                    values = full
+                self.pieces[index].append(values)
+            else:
+                self.partials[index].add(values, weights)
+        self.used += len(next(iter(arrays.values())))
+        self.rows += n
+
+    def _labels(self, name: str, array: np.ndarray) -> np.ndarray:
+        if array.dtype.kind == "f":
+            fractional = array != np.round(array)
+            if fractional.any():
+                i = int(np.argmax(fractional))
+                raise InputError(
+                    f"{name} ({self.origins[name]}) row {self.rows + i + 1}: {array[i]!r} is "
+                    "not a class index; expected integers"
+                )
+            array = array.astype(np.int64)
+        return array
+
+    def _count_check(self, index: int, check_index: int, mask: np.ndarray, keep) -> None:
+        positions = np.flatnonzero(keep) if keep is not None else None
+        first = int(np.argmax(mask))
+        first_row = self.rows + (int(positions[first]) if positions is not None else first) + 1
+        check = self.requests[index].loss.checks[check_index]
+        if check.error:
+            raise InputError(check.message.format(count=int(mask.sum()), n="?", row=first_row))
+        entry = self.check_counts.setdefault((index, check_index), [0, first_row])
+        entry[0] += int(mask.sum())
+
+    def _finish(self) -> Evaluation:
+        if self.bad_rows and self.options.nan == "error":
+            row, name = self.first_bad
+            raise InputError(
+                f"{name} ({self.origins[name]}) has NaN, inf or missing values: "
+                f"{self.bad_rows} of {self.rows} rows, the first at row {row + 1}; "
+                "fix the data or pass --nan skip to drop those rows"
+            )
+        if self.rows == 0:
+            raise InputError(
+                f"no rows to evaluate in {', '.join(dict.fromkeys(self.origins.values()))}"
+            )
+        if self.used == 0:
+            raise InputError(f"every one of the {self.rows} rows has NaN, inf or missing values")
+        warnings = []
+        if self.bad_rows:
+            warnings.append(
+                f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"
+            )
+        for (index, check_index), (count, first_row) in self.check_counts.items():
+            loss = self.requests[index].loss
+            text = loss.checks[check_index].message.format(count=count, n=self.used, row=first_row)
+            warnings.append(f"{loss.name}: {text}")
+        results = [self._result(i, r, warnings) for i, r in enumerate(self.requests)]
+        return Evaluation(results, warnings)
+
+    def _result(self, index: int, request: Request, warnings: list[str]) -> Result:
+        loss = request.loss
+        reduction = self.options.reduction
+        result = Result(loss.name, reduction, dict(request.params), self.used)
+        if reduction == "none":
+            result.values = np.concatenate(self.pieces[index])
+            return result
+        partial = self.partials[index]
+        if partial.weight_total <= 0:
+            raise InputError(f"the weights ({self.origins[WEIGHTS]}) add up to 0")
+        value = partial.mean() if reduction == "mean" else partial.weighted_sum
+        if loss.finalize is not None:
+            value = loss.finalize(value)
+        if not math.isfinite(value):
+            warnings.append(f"{loss.name}: the result overflowed float64 ({value})")
+        result.value = value
+        return result
+
+
+def _row_count_message(counts: Mapping[str, int], origins: Mapping[str, str]) -> str:
+    parts = [f"{name} ({origins[name]}) has {count} rows" for name, count in counts.items()]
+    return "row counts disagree: " + ", ".join(parts)

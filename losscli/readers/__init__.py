@@ -1,0 +1,92 @@
+"""File readers: CSV/TSV (optionally gzipped), Parquet, NPY and NPZ into NumPy arrays.
+
+Every reader offers the same two ways in: ``read`` loads the selected columns whole, and
+``chunks`` yields them in bounded pieces so that reduced losses stream through files
+larger than memory. Readers know nothing about losses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+
+from losscli.errors import InputError
+from losscli.readers.base import Selection, Table
+
+FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "tsv",
+    ".tsv.gz": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".npy": "npy",
+    ".npz": "npz",
+}
+
+__all__ = ["FORMATS", "Selection", "Table", "detect_format", "open_table"]
+
+
+def detect_format(path: str, forced: str | None = None) -> str:
+    """The format named by ``path``'s extension, or ``forced`` for stdin and unknown ones."""
+    lowered = path.lower()
+    for ext in sorted(_EXTENSIONS, key=len, reverse=True):
+        if lowered.endswith(ext):
+            return _EXTENSIONS[ext]
+    if forced:
+        return forced
+    if path == "-":
+        return "csv"
+    raise InputError(
+        f"{path}: cannot tell the format from the extension; expected one of "
+        f"{', '.join(sorted(_EXTENSIONS))}, or give --format {'|'.join(FORMATS)}"
+    )
+
+
+def open_table(path: str, forced_format: str | None = None) -> Table:
+    """Open ``path`` (``-`` for stdin) as a table of numeric columns."""
+    fmt = detect_format(path, forced_format)
+    if path == "-":
+        path, display = _spool_stdin(), "<stdin>"
+    else:
+        display = path
+        if not os.path.exists(path):
+            raise InputError(f"{path}: no such file")
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a directory, expected a file")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"{path}: permission denied")
+    if fmt in ("csv", "tsv"):
+        from losscli.readers.csv_reader import CsvTable
+
+        return CsvTable(path, display, delimiter="\t" if fmt == "tsv" else ",")
+    if fmt == "parquet":
+        from losscli.readers.parquet_reader import ParquetTable
+
+        return ParquetTable(path, display)
+    from losscli.readers.numpy_reader import NpyTable, NpzTable
+
+    return NpyTable(path, display) if fmt == "npy" else NpzTable(path, display)
+
+
+def _spool_stdin() -> str:
+    """Copy stdin to a temporary file so every reader can seek, map and stream it."""
+    handle = tempfile.NamedTemporaryFile(prefix="losscli-stdin-", delete=False)
+    with handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+    _TEMPORARY.append(handle.name)
+    return handle.name
+
+
+_TEMPORARY: list[str] = []
+
+
+def remove_temporary_files() -> None:
+    while _TEMPORARY:
+        with contextlib.suppress(OSError):
+            os.unlink(_TEMPORARY.pop())

@@ -1,0 +1,70 @@
+"""What every reader offers: named columns read whole or in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from losscli.errors import InputError
+
+# input name -> the columns (or NPZ arrays) that make it up; None means "the whole file".
+Selection = Mapping[str, Sequence[str] | None]
+
+
+class Table:
+    """A file of numeric columns. Subclasses fill ``columns`` and the two column readers."""
+
+    display: str
+    columns: list[str]
+    n_rows: int | None = None
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    def read(self, selection: Selection) -> dict[str, np.ndarray]:
+        """Every selected input, whole."""
+        return self._assemble(selection, self._read_columns(self._needed(selection)))
+
+    def chunks(self, selection: Selection, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        """The selected inputs in consecutive pieces of about ``chunk_rows`` rows."""
+        for piece in self._iter_columns(self._needed(selection), chunk_rows):
+            yield self._assemble(selection, piece)
+
+    def _needed(self, selection: Selection) -> list[str]:
+        names: list[str] = []
+        for columns in selection.values():
+            for name in self.columns if columns is None else columns:
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def _assemble(self, selection: Selection, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = {}
+        for input_name, columns in selection.items():
+            names = self.columns if columns is None else list(columns)
+            if len(names) == 1:
+                out[input_name] = data[names[0]]
+            else:
+                parts = [data[n] for n in names]
+                if any(p.ndim != 1 for p in parts):
+                    raise InputError(
+                        f"{self.display}: cannot put arrays {', '.join(names)} side by side; "
+                        "select one multi-dimensional array or several 1-D ones"
+                    )
+                out[input_name] = np.column_stack(parts)
+        return out
+
+
+def check_numeric_dtype(dtype: np.dtype, where: str) -> None:
+    if dtype.kind not in "biuf":
+        what = "Python objects" if dtype.kind == "O" else f"values of dtype {dtype}"
+        raise InputError(f"{where} holds {what}; expected numbers")
+
+
+def slices(n: int, chunk_rows: int) -> Iterator[slice]:
+    for start in range(0, n, chunk_rows):
+        yield slice(start, min(start + chunk_rows, n))

@@ -1,0 +1,182 @@
+"""CSV and TSV (plain or gzipped) through pyarrow's parser.
+
+Small files are parsed whole on every core; files large against free memory are parsed
+block by block so that memory stays bounded. Any cell that is not a number is located
+exactly (file, row, column) by a second, slow pass that only runs on failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from losscli.errors import InputError
+from losscli.readers.arrow_columns import to_numpy
+from losscli.readers.base import Table, slices
+
+# pyarrow's default tokens for a missing value: such cells read as NaN.
+NULL_TOKENS = frozenset(
+    [
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "n/a",
+        "nan",
+        "null",
+    ]
+) | {""}
+BLOCK_BYTES = 16 << 20
+
+
+def _is_number(text: str) -> bool:
+    stripped = text.strip()
+    if stripped in NULL_TOKENS:
+        return True
+    try:
+        float(stripped)
+    except ValueError:
+        return False
+    return "_" not in stripped
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 << 30
+
+
+class CsvTable(Table):
+    # A file whose estimated parsed size exceeds this is streamed rather than read whole.
+    stream_threshold: int | None = None
+
+    def __init__(self, path: str, display: str, delimiter: str) -> None:
+        self.path = path
+        self.display = display
+        self.delimiter = delimiter
+        self.compressed = path.lower().endswith(".gz")
+        self.header, self.columns = self._sniff()
+        self.n_rows = None
+
+    def _text(self) -> io.TextIOBase:
+        raw = gzip.open(self.path, "rb") if self.compressed else open(self.path, "rb")
+        return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+
+    def _sniff(self) -> tuple[bool, list[str]]:
+        try:
+            with self._text() as fh:
+                first = next(csv.reader(fh, delimiter=self.delimiter), None)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise InputError(f"{self.display}: cannot read ({exc})") from None
+        except csv.Error as exc:
+            raise InputError(f"{self.display}: not valid CSV ({exc})") from None
+        if first is None or not any(cell.strip() for cell in first):
+            raise InputError(f"{self.display}: the file is empty; expected rows of numbers")
+        if all(_is_number(cell) for cell in first):
+            return False, [f"col{i}" for i in range(1, len(first) + 1)]
+        names = [cell.strip() for cell in first]
+        seen = set()
+        for name in names:
+            if name in seen:
+                raise InputError(f"{self.display}: the header names column '{name}' twice")
+            seen.add(name)
+        return True, names
+
+    def _options(self, names: list[str]):
+        read = pacsv.ReadOptions(
+            column_names=self.columns,
+            skip_rows=1 if self.header else 0,
+            block_size=BLOCK_BYTES,
+        )
+        parse = pacsv.ParseOptions(delimiter=self.delimiter)
+        convert = pacsv.ConvertOptions(
+            column_types={name: pa.float64() for name in names},
+            include_columns=names,
+            null_values=sorted(NULL_TOKENS),
+            strings_can_be_null=False,
+        )
+        return read, parse, convert
+
+    def _should_stream(self) -> bool:
+        size = os.path.getsize(self.path) * (6 if self.compressed else 1)
+        threshold = self.stream_threshold
+        if threshold is None:
+            threshold = min(2 << 30, _available_memory() // 8)
+        return size > threshold
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        try:
+            table = pacsv.read_csv(self.path, *self._options(names))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise self._locate_error(names, exc) from None
+        except OSError as exc:
+            raise InputError(f"{self.display}: cannot read ({exc})") from None
+        self.n_rows = table.num_rows
+        return {name: to_numpy(table.column(name), self._where(name)) for name in names}
+
+    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        if not self._should_stream():
+            data = self._read_columns(names)
+            for s in slices(self.n_rows or 0, chunk_rows):
+                yield {name: column[s] for name, column in data.items()}
+            return
+        try:
+            reader = pacsv.open_csv(self.path, *self._options(names))
+            rows = 0
+            for batch in reader:
+                rows += batch.num_rows
+                yield {name: to_numpy(batch.column(name), self._where(name)) for name in names}
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise self._locate_error(names, exc) from None
+        except OSError as exc:
+            raise InputError(f"{self.display}: cannot read ({exc})") from None
+        self.n_rows = rows
+
+    def _where(self, name: str) -> str:
+        return f"{self.display} column '{name}'"
+
+    def _locate_error(self, names: list[str], exc: Exception) -> InputError:
+        """Find the first bad row with the slow csv module; fall back to pyarrow's words."""
+        wanted = [self.columns.index(n) for n in names]
+        width = len(self.columns)
+        with self._text() as fh:
+            reader = csv.reader(fh, delimiter=self.delimiter)
+            if self.header:
+                next(reader, None)
+            for row_number, row in enumerate(reader, start=1):
+                line = row_number + (1 if self.header else 0)
+                if not row:
+                    continue
+                if len(row) != width:
+                    return InputError(
+                        f"{self.display}: row {row_number} (line {line}) has {len(row)} "
+                        f"fields, expected {width} like the first row"
+                    )
+                for i in wanted:
+                    if not _is_number(row[i]):
+                        return InputError(
+                            f"{self.display}: row {row_number} (line {line}), column "
+                            f"'{self.columns[i]}': {row[i]!r} is not a number"
+                        )
+        return InputError(f"{self.display}: cannot parse ({exc})")

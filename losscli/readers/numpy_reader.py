@@ -1,0 +1,102 @@
+"""NPY files through a memory map, NPZ archives by array name. Never unpickles."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.readers.base import Selection, Table, check_numeric_dtype, slices
+
+
+def _object_error(display: str) -> InputError:
+    return InputError(
+        f"{display} holds Python objects (dtype object), which losscli never unpickles; "
+        "save a numeric array instead"
+    )
+
+
+class NpyTable(Table):
+    """One array; its first axis is the rows. It has no named columns."""
+
+    def __init__(self, path: str, display: str) -> None:
+        self.display = display
+        self.columns = []
+        try:
+            self.array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except ValueError as exc:
+            if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+                raise _object_error(display) from None
+            raise InputError(f"{display}: not a valid .npy file ({exc})") from None
+        except OSError as exc:
+            raise InputError(f"{display}: cannot read ({exc})") from None
+        if not isinstance(self.array, np.ndarray):
+            raise InputError(f"{display}: not a .npy array")
+        check_numeric_dtype(self.array.dtype, display)
+        if self.array.ndim == 0:
+            raise InputError(f"{display} holds a single number; expected an array with rows")
+        self.n_rows = self.array.shape[0]
+
+    def _whole(self, selection: Selection) -> None:
+        for input_name, columns in selection.items():
+            if columns is not None:
+                raise InputError(
+                    f"{self.display}: a .npy file has no named columns, so "
+                    f"--col {input_name}={','.join(columns)} cannot select from it"
+                )
+
+    def read(self, selection: Selection) -> dict[str, np.ndarray]:
+        self._whole(selection)
+        return {name: np.asarray(self.array) for name in selection}
+
+    def chunks(self, selection: Selection, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        self._whole(selection)
+        for s in slices(self.n_rows, chunk_rows):
+            piece = np.asarray(self.array[s])
+            yield {name: piece for name in selection}
+
+
+class NpzTable(Table):
+    """Named arrays; each is a column (1-D) or a whole multi-dimensional input."""
+
+    def __init__(self, path: str, display: str) -> None:
+        self.display = display
+        try:
+            self.archive = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise InputError(f"{display}: not a valid .npz archive ({exc})") from None
+        if not hasattr(self.archive, "files"):
+            raise InputError(f"{display}: not an .npz archive")
+        self.columns = list(self.archive.files)
+        if not self.columns:
+            raise InputError(f"{display}: the archive holds no arrays")
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _array(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            try:
+                array = self.archive[name]
+            except ValueError:
+                raise _object_error(f"{self.display} array '{name}'") from None
+            check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
+            if array.ndim == 0:
+                raise InputError(f"{self.display} array '{name}' is a single number; expected rows")
+            self._cache[name] = array
+        return self._cache[name]
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        data = {name: self._array(name) for name in names}
+        self.n_rows = max((len(a) for a in data.values()), default=0)
+        return data
+
+    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        data = self._read_columns(names)
+        lengths = {len(a) for a in data.values()}
+        if len(lengths) > 1:
+            detail = ", ".join(f"'{k}' has {len(a)}" for k, a in data.items())
+            raise InputError(f"{self.display}: arrays have different row counts: {detail}")
+        n = lengths.pop() if lengths else 0
+        for s in slices(n, chunk_rows):
+            yield {name: a[s] for name, a in data.items()}

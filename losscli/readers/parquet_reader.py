@@ -1,0 +1,50 @@
+"""Parquet files, read whole or streamed batch by batch with bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from losscli.errors import InputError
+from losscli.readers.arrow_columns import describe, is_numeric, to_numpy
+from losscli.readers.base import Table
+
+
+class ParquetTable(Table):
+    def __init__(self, path: str, display: str) -> None:
+        self.display = display
+        try:
+            self.file = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{display}: not a readable Parquet file ({exc})") from None
+        self.schema = self.file.schema_arrow
+        self.columns = list(self.schema.names)
+        self.n_rows = self.file.metadata.num_rows
+
+    def _check(self, names: list[str]) -> None:
+        for name in names:
+            dtype = self.schema.field(name).type
+            if not is_numeric(dtype):
+                raise InputError(
+                    f"{self.display} column '{name}' holds {describe(dtype)} values; "
+                    "expected numbers (select other columns with --col)"
+                )
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        self._check(names)
+        try:
+            table = self.file.read(columns=names)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.display}: cannot read ({exc})") from None
+        return {n: to_numpy(table.column(n), f"{self.display} column '{n}'") for n in names}
+
+    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        self._check(names)
+        try:
+            for batch in self.file.iter_batches(batch_size=chunk_rows, columns=names):
+                yield {n: to_numpy(batch.column(n), f"{self.display} column '{n}'") for n in names}
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.display}: cannot read ({exc})") from None

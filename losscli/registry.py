@@ -1,0 +1,271 @@
+"""The loss registry: what a loss is (its metadata) and how to find one by name.
+
+Nothing here reads files or prints: an entry maps NumPy arrays to per-row losses and
+describes itself so that the CLI, the docs and the tests can be generated from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from losscli.errors import UsageError
+
+REDUCTIONS = ("mean", "sum", "none")
+CONVENTIONS = ("PyTorch", "Keras", "scikit-learn", "textbook")
+
+
+@dataclass(frozen=True)
+class Input:
+    """A named array a loss consumes.
+
+    ``shape`` is a pattern of dimension symbols: ``"N"`` is the row axis shared by every
+    input, other capitals (``"C"``, ``"D"``) must agree wherever they appear, and a
+    ``"*"``-prefixed symbol (``"*D"``) stands for any number of trailing dimensions.
+    ``kind`` is ``"real"`` for floats or ``"label"`` for integer class indices.
+    """
+
+    name: str
+    shape: tuple[str, ...]
+    doc: str
+    kind: str = "real"
+
+    def shape_text(self) -> str:
+        dims = [d[1:] + "..." if d.startswith("*") else d for d in self.shape]
+        return "(" + ", ".join(dims) + ")"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed hyper-parameter with a default and a valid range.
+
+    ``kind`` is one of ``"float"``, ``"int"``, ``"bool"``. ``low``/``high`` bound the
+    value; ``low_open``/``high_open`` make a bound strict.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def range_text(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {_num(self.low)}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {_num(self.high)}")
+        what = "a number" if self.kind == "float" else "an integer"
+        return what + (" " + " and ".join(parts) if parts else "")
+
+    def parse(self, text: str, owner: str) -> Any:
+        """Turn the text of ``-p name=text`` into a checked value."""
+        value: Any
+        try:
+            if self.kind == "bool":
+                value = _parse_bool(text)
+            elif self.kind == "int":
+                value = int(text)
+            else:
+                value = float(text)
+        except ValueError:
+            raise UsageError(
+                f"parameter '{self.name}' of {owner} must be {self.range_text()}; got {text!r}"
+            ) from None
+        self.check(value, owner)
+        return value
+
+    def check(self, value: Any, owner: str) -> None:
+        if self.kind == "bool":
+            return
+        bad = not math.isfinite(value)
+        if self.low is not None:
+            bad = bad or value < self.low or (self.low_open and value == self.low)
+        if self.high is not None:
+            bad = bad or value > self.high or (self.high_open and value == self.high)
+        if bad:
+            raise UsageError(
+                f"parameter '{self.name}' of {owner} must be {self.range_text()}; got {_num(value)}"
+            )
+
+
+@dataclass(frozen=True)
+class Check:
+    """A data check run on every chunk: ``rows`` returns a boolean mask of offending rows.
+
+    A warning is reported once with the total count; an error stops the run naming the
+    first offending row.
+    """
+
+    rows: Callable[..., Any]
+    message: str
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One registry entry.
+
+    ``fn(**arrays, **params)`` returns the per-row loss, shape (N,). ``reference`` does the
+    same with plain Python loops over scalars and exists to test ``fn``. ``finalize`` maps
+    the weighted mean of the per-row values to the reported value (RMSE's square root); a
+    loss with a ``finalize`` has no per-row values of its own.
+    """
+
+    name: str
+    family: str
+    summary: str
+    formula: str
+    inputs: tuple[Input, ...]
+    fn: Callable[..., Any]
+    reference: Callable[..., Any]
+    convention: str
+    convention_detail: str
+    when_to_use: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    pitfalls: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    finalize: Callable[[float], float] | None = None
+    properties: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def reductions(self) -> tuple[str, ...]:
+        return ("mean",) if self.finalize is not None else REDUCTIONS
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def describe(self) -> dict[str, Any]:
+        """Everything a user reads about this loss, as plain data (for list, info, JSON)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "family": self.family,
+            "summary": self.summary,
+            "formula": self.formula,
+            "inputs": [
+                {"name": i.name, "shape": i.shape_text(), "kind": i.kind, "doc": i.doc}
+                for i in self.inputs
+            ],
+            "params": [
+                {
+                    "name": p.name,
+                    "type": p.kind,
+                    "default": p.default,
+                    "range": p.range_text(),
+                    "doc": p.doc,
+                }
+                for p in self.params
+            ],
+            "reductions": list(self.reductions),
+            "convention": self.convention,
+            "convention_detail": self.convention_detail,
+            "when_to_use": self.when_to_use,
+            "pitfalls": list(self.pitfalls),
+        }
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def normalize_name(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+class Registry:
+    """Losses by canonical name and alias; lookups ignore case and treat '-' as '_'."""
+
+    def __init__(self) -> None:
+        self._losses: dict[str, Loss] = {}
+        self._by_key: dict[str, Loss] = {}
+        self._source: dict[str, str] = {}
+
+    def register(self, loss: Loss, source: str = "built-in") -> Loss:
+        if loss.convention not in CONVENTIONS:
+            raise ValueError(f"{loss.name}: unknown convention {loss.convention!r}")
+        for key in (loss.name, *loss.aliases):
+            norm = normalize_name(key)
+            if norm in self._by_key:
+                other = self._by_key[norm]
+                raise UsageError(
+                    f"loss name '{key}' from {source} collides with '{other.name}' "
+                    f"from {self._source[other.name]}"
+                )
+        self._losses[loss.name] = loss
+        self._source[loss.name] = source
+        for key in (loss.name, *loss.aliases):
+            self._by_key[normalize_name(key)] = loss
+        return loss
+
+    def get(self, name: str) -> Loss:
+        loss = self._by_key.get(normalize_name(name))
+        if loss is None:
+            close = difflib.get_close_matches(normalize_name(name), self._by_key, n=3, cutoff=0.6)
+            names = list(dict.fromkeys(self._by_key[c].name for c in close))
+            hint = f"; did you mean {', '.join(names)}?" if names else ""
+            raise UsageError(f"unknown loss '{name}'{hint} (see 'losscli list')")
+        return loss
+
+    def __iter__(self) -> Iterator[Loss]:
+        return iter(self._losses.values())
+
+    def __len__(self) -> int:
+        return len(self._losses)
+
+    def names(self) -> list[str]:
+        return list(self._losses)
+
+
+def resolve_params(loss: Loss, given: Mapping[str, str]) -> dict[str, Any]:
+    """Defaults overlaid with parsed and validated ``-p`` values for one loss."""
+    values = loss.defaults()
+    for key, text in given.items():
+        param = loss.param(key)
+        if param is None:
+            valid = ", ".join(p.name for p in loss.params) or "none"
+            raise UsageError(f"{loss.name} has no parameter '{key}' (its parameters: {valid})")
+        values[key] = param.parse(text, loss.name)
+    return values
+
+
+def build_registry(groups: Iterable[Iterable[Loss]]) -> Registry:
+    registry = Registry()
+    for group in groups:
+        for loss in group:
+            registry.register(loss)
+    return registry
+
+
+_DEFAULT: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The built-in losses, built once on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        from losscli.losses import builtin_losses
+
+        _DEFAULT = build_registry([builtin_losses()])
+    return _DEFAULT

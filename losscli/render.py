@@ -1,0 +1,198 @@
+"""Turn results and loss descriptions into tables, JSON, CSV or NDJSON text.
+
+Renderers know nothing about files or losses beyond the plain records they are given.
+Machine formats are written plainly; only the table goes through rich.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+OUTPUTS = ("table", "json", "csv", "ndjson")
+TABLE_ROWS = 10  # rows shown at each end of a per-row table
+
+
+def number(value: float | None) -> str:
+    """Shortest text that reads back as the same float; JSON's null for NaN."""
+    if value is None or math.isnan(value):
+        return "null"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(float(value))
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, float):
+        return number(value)
+    return json.dumps(value)
+
+
+def _json_object(record: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in record.items():
+        if isinstance(value, np.ndarray):
+            text = "[" + ", ".join(number(v) for v in value.tolist()) + "]"
+        elif isinstance(value, Mapping):
+            text = _json_object(value)
+        else:
+            text = _json_value(value)
+        parts.append(f"{json.dumps(key)}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={_plain(v)}" for k, v in params.items())
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
+    """Write compute results: reduced records carry ``value``, per-row ones ``values``."""
+    per_row = bool(records) and "values" in records[0]
+    if output == "json":
+        out.write('{"results": [' + ", ".join(_json_object(r) for r in records) + "]}\n")
+    elif output == "ndjson":
+        if per_row:
+            names = [json.dumps(r["loss"]) for r in records]
+            for row in zip(*(r["values"].tolist() for r in records)):
+                fields = (f"{k}: {number(v)}" for k, v in zip(names, row))
+                out.write("{" + ", ".join(fields) + "}\n")
+        else:
+            for record in records:
+                out.write(_json_object(record) + "\n")
+    elif output == "csv":
+        if per_row:
+            out.write(",".join(r["loss"] for r in records) + "\n")
+            for row in zip(*(r["values"].tolist() for r in records)):
+                out.write(",".join("" if math.isnan(v) else repr(v) for v in row) + "\n")
+        else:
+            out.write("loss,reduction,n,value,params\n")
+            for r in records:
+                out.write(
+                    f"{r['loss']},{r['reduction']},{r['n']},{number(r['value'])},"
+                    f"{params_text(r['params'])}\n"
+                )
+    else:
+        _print(results_table(records), out)
+
+
+def _print(renderable: Any, out: IO[str]) -> None:
+    from rich.console import Console
+
+    Console(file=out, highlight=False, soft_wrap=False).print(renderable)
+
+
+def results_table(records: Sequence[Mapping[str, Any]]):
+    from rich.table import Table
+
+    if records and "values" in records[0]:
+        n = len(records[0]["values"])
+        shown = _shown_rows(n)
+        caption = None
+        if len(shown) < n:
+            caption = f"{n} rows; showing the first and last {TABLE_ROWS}. Use -o csv for all."
+        table = Table(caption=caption)
+        table.add_column("row", justify="right")
+        for r in records:
+            table.add_column(r["loss"], justify="right")
+        previous = -1
+        for i in shown:
+            if i != previous + 1:
+                table.add_row("…", *("…" for _ in records))
+            table.add_row(str(i + 1), *(number(r["values"][i]) for r in records))
+            previous = i
+        return table
+    table = Table()
+    for name, justify in (
+        ("loss", "left"),
+        ("value", "right"),
+        ("reduction", "left"),
+        ("n", "right"),
+        ("params", "left"),
+    ):
+        table.add_column(name, justify=justify)
+    for r in records:
+        table.add_row(
+            r["loss"], number(r["value"]), r["reduction"], str(r["n"]), params_text(r["params"])
+        )
+    return table
+
+
+def _shown_rows(n: int) -> list[int]:
+    if n <= 2 * TABLE_ROWS:
+        return list(range(n))
+    return [*range(TABLE_ROWS), *range(n - TABLE_ROWS, n)]
+
+
+def _iter_param_summary(loss: Mapping[str, Any]) -> Iterator[str]:
+    for p in loss["params"]:
+        yield f"{p['name']}={_plain(p['default'])}"
+
+
+def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
+    if output == "json":
+        out.write(json.dumps({"losses": list(losses)}, indent=2) + "\n")
+        return
+    if output == "ndjson":
+        for loss in losses:
+            out.write(json.dumps(loss) + "\n")
+        return
+    rows = [
+        (
+            loss["name"],
+            loss["family"],
+            " ".join(i["name"] for i in loss["inputs"]),
+            " ".join(_iter_param_summary(loss)),
+            ", ".join(loss["aliases"]),
+        )
+        for loss in losses
+    ]
+    headers = ("name", "family", "inputs", "params", "aliases")
+    if output == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for header in headers:
+        table.add_column(header, no_wrap=header != "aliases")
+    for row in rows:
+        table.add_row(*row)
+    _print(table, out)
+
+
+def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
+    if output in ("json", "ndjson"):
+        out.write(json.dumps(loss, indent=None if output == "ndjson" else 2) + "\n")
+        return
+    lines = [f"{loss['name']} — {loss['summary']}", ""]
+    if loss["aliases"]:
+        lines.append(f"aliases:     {', '.join(loss['aliases'])}")
+    lines.append(f"family:      {loss['family']}")
+    lines.append(f"convention:  {loss['convention']} — {loss['convention_detail']}")
+    lines.append(f"formula:     {loss['formula']}")
+    lines.append(f"reductions:  {', '.join(loss['reductions'])}")
+    lines += ["", "inputs:"]
+    lines += [f"  {i['name']:<12} {i['shape']:<10} {i['doc']}" for i in loss["inputs"]]
+    lines += ["", "parameters:" if loss["params"] else "parameters:  none"]
+    for p in loss["params"]:
+        lines.append(f"  {p['name']:<12} default {_plain(p['default'])}; {p['range']}. {p['doc']}")
+    lines += ["", f"when to use: {loss['when_to_use']}"]
+    if loss["pitfalls"]:
+        lines += ["", "pitfalls:"] + [f"  - {p}" for p in loss["pitfalls"]]
+    out.write("\n".join(lines) + "\n")
