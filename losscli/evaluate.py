@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from losscli.binding import WEIGHTS, Binding, bind_inputs
 from losscli.errors import InputError, UsageError
-from losscli.readers import open_table
+from losscli.readers import Table, open_table
+from losscli.readers.memory import ArrayTable
 from losscli.reduction import Partial
 from losscli.registry import Input, Loss, Registry, resolve_params
 from losscli.shapes import match_shapes
@@ -134,6 +135,27 @@ def evaluate(requests: Sequence[Request], files: Sequence[str], options: Options
         raise UsageError("stdin ('-') can be given only once")
     tables = [open_table(path, options.format) for path in files]
     weights_table = open_table(options.weights, options.format) if options.weights else None
+    return evaluate_tables(requests, tables, options, weights_table)
+
+
+def evaluate_arrays(
+    requests: Sequence[Request],
+    arrays: Mapping[str, np.ndarray],
+    options: Options | None = None,
+) -> Evaluation:
+    """Compute losses on in-memory arrays named after the inputs (and ``weights``)."""
+    options = options or Options()
+    if WEIGHTS in arrays:
+        options = replace(options, columns={**options.columns, WEIGHTS: WEIGHTS})
+    return evaluate_tables(requests, [ArrayTable(arrays)], options)
+
+
+def evaluate_tables(
+    requests: Sequence[Request],
+    tables: Sequence[Table],
+    options: Options,
+    weights_table: Table | None = None,
+) -> Evaluation:
     label = ",".join(r.loss.name for r in requests)
     bindings = bind_inputs(input_names(requests), tables, options.columns, weights_table, label)
     specs = {i.name: i for r in requests for i in r.loss.inputs} | {WEIGHTS: WEIGHTS_INPUT}

@@ -170,7 +170,7 @@ def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[st
 
     table = Table(box=None, header_style="bold")
     for header in headers:
-        table.add_column(header, no_wrap=header != "aliases")
+        table.add_column(header, no_wrap=header != "aliases", overflow="fold")
     for row in rows:
         table.add_row(*row)
     _print(table, out)
