@@ -98,9 +98,13 @@ def bind_inputs(
             continue
         free = [t for t in tables if t not in used]
         if not free:
+            columns = "; ".join(
+                f"{t.display} has {', '.join(t.columns)}" for t in tables if t.columns
+            )
             raise UsageError(
                 f"{loss_label} needs {name} but no file is left for it: give another file "
                 f"or pick its columns with --col {name}=COLUMN"
+                + (f" ({columns})" if columns else "")
             )
         take(name, free[0], None)
     for table in tables:

@@ -344,9 +344,9 @@ class _Run:
         if self.bad_rows and self.options.nan == "error":
             row, name = self.first_bad
             raise InputError(
-                f"{name} ({self.origins[name]}) has NaN, inf or missing values: "
-                f"{self.bad_rows} of {self.rows} rows, the first at row {row + 1}; "
-                "fix the data or pass --nan skip to drop those rows"
+                f"NaN, inf or missing values in {self.bad_rows} of {self.rows} rows, the first "
+                f"at row {row + 1} of {name} ({self.origins[name]}); fix the data or pass "
+                "--nan skip to drop those rows"
             )
         if self.rows == 0:
             raise InputError(

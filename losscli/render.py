@@ -101,7 +101,7 @@ def results_table(records: Sequence[Mapping[str, Any]]):
         shown = _shown_rows(n)
         caption = None
         if len(shown) < n:
-            caption = f"{n} rows; showing the first and last {TABLE_ROWS}. Use -o csv for all."
+            caption = f"showing {2 * TABLE_ROWS} of {n} rows; -o csv gives all"
         table = Table(caption=caption)
         table.add_column("row", justify="right")
         for r in records:
