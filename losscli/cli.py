@@ -10,6 +10,7 @@ import click
 
 from losscli import __version__
 from losscli.errors import LossCliError
+from losscli.tempfiles import remove_all
 
 OUTPUTS = ("table", "json", "csv", "ndjson")
 FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
@@ -61,9 +62,7 @@ class LossCliGroup(click.Group):
                 EXIT_INTERNAL,
             )
         finally:
-            from losscli.readers import remove_temporary_files
-
-            remove_temporary_files()
+            remove_all()
         sys.exit(code)
 
 

@@ -7,14 +7,12 @@ larger than memory. Readers know nothing about losses.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import sys
-import tempfile
 
 from losscli.errors import InputError
 from losscli.readers.base import Selection, Table
+from losscli.tempfiles import spool
 
 FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
 _EXTENSIONS = {
@@ -52,7 +50,7 @@ def open_table(path: str, forced_format: str | None = None) -> Table:
     """Open ``path`` (``-`` for stdin) as a table of numeric columns."""
     fmt = detect_format(path, forced_format)
     if path == "-":
-        path, display = _spool_stdin(), "<stdin>"
+        path, display = spool(sys.stdin.buffer), "<stdin>"
     else:
         display = path
         if not os.path.exists(path):
@@ -72,21 +70,3 @@ def open_table(path: str, forced_format: str | None = None) -> Table:
     from losscli.readers.numpy_reader import NpyTable, NpzTable
 
     return NpyTable(path, display) if fmt == "npy" else NpzTable(path, display)
-
-
-def _spool_stdin() -> str:
-    """Copy stdin to a temporary file so every reader can seek, map and stream it."""
-    handle = tempfile.NamedTemporaryFile(prefix="losscli-stdin-", delete=False)
-    with handle:
-        shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
-    _TEMPORARY.append(handle.name)
-    return handle.name
-
-
-_TEMPORARY: list[str] = []
-
-
-def remove_temporary_files() -> None:
-    while _TEMPORARY:
-        with contextlib.suppress(OSError):
-            os.unlink(_TEMPORARY.pop())
