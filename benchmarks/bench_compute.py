@@ -94,20 +94,29 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="losscli-bench-"))
     try:
         print(f"writing {args.rows:,} rows per file to {folder} ...", file=sys.stderr)
-        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--write-to",
-                        str(folder)], check=True)
-        print(f"| input ({args.rows:,} rows) | read limit | losscli compute mse | ratio "
-              "| read-limit peak | losscli peak |")
+        subprocess.run(
+            [sys.executable, __file__, "--rows", str(args.rows), "--write-to", str(folder)],
+            check=True,
+        )
+        print(
+            f"| input ({args.rows:,} rows) | read limit | losscli compute mse | ratio "
+            "| read-limit peak | losscli peak |"
+        )
         print("|---|---|---|---|---|---|")
         for fmt in FORMATS:
             p, t = folder / f"preds.{fmt}", folder / f"targets.{fmt}"
-            base_t, base_m = median_of([sys.executable, "-c", READ_ONLY[fmt], str(p), str(t)],
-                                       args.rounds)
-            ours_t, ours_m = median_of([*losscli, "compute", "mse", str(p), str(t), "-o", "json"],
-                                       args.rounds)
+            base_t, base_m = median_of(
+                [sys.executable, "-c", READ_ONLY[fmt], str(p), str(t)], args.rounds
+            )
+            ours_t, ours_m = median_of(
+                [*losscli, "compute", "mse", str(p), str(t), "-o", "json"], args.rounds
+            )
             size = p.stat().st_size / 2**20
-            print(f"| {fmt.upper()} (2 x {size:.0f} MiB) | {base_t:.2f} s | {ours_t:.2f} s | "
-                  f"{ours_t / base_t:.2f}x | {base_m:.0f} MiB | {ours_m:.0f} MiB |", flush=True)
+            print(
+                f"| {fmt.upper()} (2 x {size:.0f} MiB) | {base_t:.2f} s | {ours_t:.2f} s | "
+                f"{ours_t / base_t:.2f}x | {base_m:.0f} MiB | {ours_m:.0f} MiB |",
+                flush=True,
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

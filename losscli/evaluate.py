@@ -336,7 +336,9 @@ class _Run:
         first_row = self.rows + (int(positions[first]) if positions is not None else first) + 1
         check = self.requests[index].loss.checks[check_index]
         if check.error:
-            raise InputError(check.message.format(count=int(mask.sum()), n="?", row=first_row))
+            raise InputError(
+                check.message.format(count=int(mask.sum()), n=len(mask), row=first_row)
+            )
         entry = self.check_counts.setdefault((index, check_index), [0, first_row])
         entry[0] += int(mask.sum())
 

@@ -40,7 +40,9 @@ def run():
     return invoke
 
 
-def write_csv(path: Path, columns: dict[str, np.ndarray], header: bool = True, sep: str = ",") -> Path:
+def write_csv(
+    path: Path, columns: dict[str, np.ndarray], header: bool = True, sep: str = ","
+) -> Path:
     lines = [sep.join(columns)] if header else []
     for row in zip(*columns.values()):
         lines.append(sep.join(repr(float(v)) for v in row))

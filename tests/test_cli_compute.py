@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import FIXTURES, SAMPLE, write_csv
 
 MSE = FIXTURES["sample_data"]["mse"]  # scikit-learn's value on sample_data/regression
@@ -35,7 +34,9 @@ def test_every_format_and_mixed_formats(run, ext):
 
 
 def test_one_file_supplies_both_inputs_by_column(run):
-    r = run("compute", "mse", SAMPLE / "both.csv", "--col", "predictions=yhat", "--col", "targets=y")
+    r = run(
+        "compute", "mse", SAMPLE / "both.csv", "--col", "predictions=yhat", "--col", "targets=y"
+    )
     assert r.code == 0, r.stderr
     assert r.value() == pytest.approx(MSE, rel=1e-12)
 
@@ -75,7 +76,9 @@ def test_npz_arrays_named_after_inputs(run, tmp_path):
     r = run("compute", "mse", tmp_path / "pt.npz")
     assert r.value() == pytest.approx(MSE, rel=1e-12)
     np.savez(tmp_path / "other.npz", yhat=P, y=Y)
-    r = run("compute", "mse", tmp_path / "other.npz", "--col", "predictions=yhat", "--col", "targets=y")
+    r = run(
+        "compute", "mse", tmp_path / "other.npz", "--col", "predictions=yhat", "--col", "targets=y"
+    )
     assert r.value() == pytest.approx(MSE, rel=1e-12)
 
 
@@ -84,25 +87,55 @@ def test_glob_selects_several_columns_as_n_by_k(run, tmp_path):
     p, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
     table = {f"p_{i}": p[:, i] for i in range(3)} | {f"y_{i}": y[:, i] for i in range(3)}
     pq.write_table(pa.table(table), tmp_path / "wide.parquet")
-    r = run("compute", "mse", tmp_path / "wide.parquet", "--col", "predictions=p_*",
-            "--col", "targets=y_0,y_1,y_2")
+    r = run(
+        "compute",
+        "mse",
+        tmp_path / "wide.parquet",
+        "--col",
+        "predictions=p_*",
+        "--col",
+        "targets=y_0,y_1,y_2",
+    )
     assert r.code == 0, r.stderr
     assert r.value() == pytest.approx(np.mean((p - y) ** 2), rel=1e-12)  # mean over rows and D
 
 
 def test_weights_from_file_and_from_column(run):
     expected = FIXTURES["sample_data"]["mse_weighted"]
-    r = run("compute", "mse", SAMPLE / "preds.csv", SAMPLE / "targets.csv",
-            "--weights", SAMPLE / "weights.csv")
+    r = run(
+        "compute",
+        "mse",
+        SAMPLE / "preds.csv",
+        SAMPLE / "targets.csv",
+        "--weights",
+        SAMPLE / "weights.csv",
+    )
     assert r.value() == pytest.approx(expected, rel=1e-12)
-    r = run("compute", "mse", SAMPLE / "both.csv", "--col", "predictions=yhat",
-            "--col", "targets=y", "--col", "weights=weight")
+    r = run(
+        "compute",
+        "mse",
+        SAMPLE / "both.csv",
+        "--col",
+        "predictions=yhat",
+        "--col",
+        "targets=y",
+        "--col",
+        "weights=weight",
+    )
     assert r.value() == pytest.approx(expected, rel=1e-12)
 
 
 def test_several_losses_aliases_and_scoped_params(run):
-    r = run("compute", "L2,MAE,huber,smooth_l1", SAMPLE / "preds.npy", SAMPLE / "targets.npy",
-            "-p", "huber.delta=2", "-p", "beta=0.5")
+    r = run(
+        "compute",
+        "L2,MAE,huber,smooth_l1",
+        SAMPLE / "preds.npy",
+        SAMPLE / "targets.npy",
+        "-p",
+        "huber.delta=2",
+        "-p",
+        "beta=0.5",
+    )
     assert r.code == 0, r.stderr
     results = r.json()["results"]
     assert [x["loss"] for x in results] == ["mse", "mae", "huber", "smooth_l1"]
@@ -117,7 +150,9 @@ def test_several_losses_aliases_and_scoped_params(run):
 
 
 def test_unscoped_param_applies_to_every_loss_declaring_it(run):
-    r = run("compute", "pinball,mae", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "-p", "alpha=0.9")
+    r = run(
+        "compute", "pinball,mae", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "-p", "alpha=0.9"
+    )
     pinball, mae = r.json()["results"]
     assert pinball["params"] == {"alpha": 0.9}
     assert mae["params"] == {}
@@ -126,7 +161,9 @@ def test_unscoped_param_applies_to_every_loss_declaring_it(run):
 def test_reductions_sum_and_none(run):
     r = run("compute", "mse", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "--reduction", "sum")
     assert r.value() == pytest.approx(MSE * 200, rel=1e-12)
-    r = run("compute", "mse,mae", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "--reduction", "none")
+    r = run(
+        "compute", "mse,mae", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "--reduction", "none"
+    )
     mse, mae = r.json()["results"]
     assert "value" not in mse and mse["reduction"] == "none"
     np.testing.assert_allclose(mse["values"], (P - Y) ** 2, rtol=1e-15)
@@ -134,7 +171,14 @@ def test_reductions_sum_and_none(run):
 
 
 def test_per_row_csv_and_ndjson_have_one_field_per_loss(run):
-    args = ("compute", "mse,mae", SAMPLE / "preds.npy", SAMPLE / "targets.npy", "--reduction", "none")
+    args = (
+        "compute",
+        "mse,mae",
+        SAMPLE / "preds.npy",
+        SAMPLE / "targets.npy",
+        "--reduction",
+        "none",
+    )
     lines = run(*args, "-o", "csv").stdout.splitlines()
     assert lines[0] == "mse,mae"
     assert len(lines) == 201
@@ -176,7 +220,9 @@ def test_nan_skip_drops_rows_and_says_so(run, tmp_path):
 
 
 def test_mape_warns_once_about_zero_targets(run, tmp_path):
-    f = write_csv(tmp_path / "pt.csv", {"p": np.array([1.0, 2.0, 3.0]), "y": np.array([0.0, 2.0, 0.0])})
+    f = write_csv(
+        tmp_path / "pt.csv", {"p": np.array([1.0, 2.0, 3.0]), "y": np.array([0.0, 2.0, 0.0])}
+    )
     r = run("compute", "mape", f, "--col", "predictions=p", "--col", "targets=y")
     assert r.code == 0
     assert r.stderr.count("warning") == 1 and "2 of 3 rows have a zero target" in r.stderr

@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import SAMPLE, write_csv
 
 PREDS, TARGETS = SAMPLE / "preds.csv", SAMPLE / "targets.csv"
@@ -65,8 +64,13 @@ def test_ill_typed_and_out_of_range_parameters(run):
 def test_non_numeric_cell_names_file_column_and_row(run, tmp_path):
     f = tmp_path / "bad.csv"
     f.write_text("p,y\n1,2\n3,4\n5,oops\n")
-    fails(run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"),
-          "bad.csv", "row 3", "column 'y'", "'oops'")
+    fails(
+        run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"),
+        "bad.csv",
+        "row 3",
+        "column 'y'",
+        "'oops'",
+    )
 
 
 def test_text_column_in_parquet(run, tmp_path):
@@ -83,23 +87,36 @@ def test_row_counts_disagree_gives_both(run, tmp_path):
 
 def test_shapes_disagree_gives_both(run, tmp_path):
     np.save(tmp_path / "wide.npy", np.zeros((200, 3)))
-    fails(run("compute", "mse", tmp_path / "wide.npy", SAMPLE / "targets.npy"),
-          "(200, 3)", "(200,)", "wide.npy", "targets.npy")
+    fails(
+        run("compute", "mse", tmp_path / "wide.npy", SAMPLE / "targets.npy"),
+        "(200, 3)",
+        "(200,)",
+        "wide.npy",
+        "targets.npy",
+    )
 
 
 def test_nan_and_inf_are_errors_by_default(run, tmp_path):
     p = np.load(SAMPLE / "preds.npy")
     p[[7, 9]] = [np.nan, np.inf]
     np.save(tmp_path / "p.npy", p)
-    fails(run("compute", "mse", tmp_path / "p.npy", SAMPLE / "targets.npy"),
-          "2 of 200 rows", "row 8", "p.npy", "--nan skip")
+    fails(
+        run("compute", "mse", tmp_path / "p.npy", SAMPLE / "targets.npy"),
+        "2 of 200 rows",
+        "row 8",
+        "p.npy",
+        "--nan skip",
+    )
 
 
 def test_missing_cell_is_reported_like_nan(run, tmp_path):
     f = tmp_path / "gap.csv"
     f.write_text("p,y\n1,2\n,4\n")
-    fails(run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"), "1 of 2 rows",
-          "row 2")
+    fails(
+        run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"),
+        "1 of 2 rows",
+        "row 2",
+    )
 
 
 def test_empty_inputs(run, tmp_path):
@@ -115,15 +132,22 @@ def test_empty_inputs(run, tmp_path):
 
 def test_every_row_nan_with_skip(run, tmp_path):
     np.save(tmp_path / "n.npy", np.full(3, np.nan))
-    fails(run("compute", "mse", tmp_path / "n.npy", tmp_path / "n.npy", "--nan", "skip"),
-          "every one of the 3 rows")
+    fails(
+        run("compute", "mse", tmp_path / "n.npy", tmp_path / "n.npy", "--nan", "skip"),
+        "every one of the 3 rows",
+    )
 
 
 def test_ragged_csv(run, tmp_path):
     f = tmp_path / "rag.csv"
     f.write_text("p,y\n1,2\n3,4,5\n")
-    fails(run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"),
-          "rag.csv", "row 2", "3 fields", "expected 2")
+    fails(
+        run("compute", "mse", f, "--col", "predictions=p", "--col", "targets=y"),
+        "rag.csv",
+        "row 2",
+        "3 fields",
+        "expected 2",
+    )
 
 
 def test_object_npy_is_never_unpickled(run, tmp_path):
@@ -140,10 +164,19 @@ def test_rmse_has_no_per_row_values(run):
 def test_file_and_input_bookkeeping(run):
     fails(run("compute", "mse", PREDS), "needs targets", "--col targets=")
     fails(run("compute", "mse", PREDS, TARGETS, SAMPLE / "weights.csv"), "weights.csv", "not used")
-    fails(run("compute", "mse", SAMPLE / "both.csv", "--col", "predicted=yhat"),
-          "no input 'predicted'", "predictions")
-    fails(run("compute", "mse", SAMPLE / "both.csv", "--col", "predictions=nope", "--col",
-              "targets=y"), "nope", "no column matches", "yhat")
+    fails(
+        run("compute", "mse", SAMPLE / "both.csv", "--col", "predicted=yhat"),
+        "no input 'predicted'",
+        "predictions",
+    )
+    fails(
+        run(
+            "compute", "mse", SAMPLE / "both.csv", "--col", "predictions=nope", "--col", "targets=y"
+        ),
+        "nope",
+        "no column matches",
+        "yhat",
+    )
     fails(run("compute", "mse", "-", "-", input="1\n"), "stdin")
     fails(run("compute", "mse", PREDS, TARGETS, "--col", "targets"), "INPUT=COLUMN")
 
@@ -152,7 +185,9 @@ def test_negative_weights(run, tmp_path):
     w = np.ones(200)
     w[4] = -1
     np.save(tmp_path / "w.npy", w)
-    fails(run("compute", "mse", PREDS, TARGETS, "--weights", tmp_path / "w.npy"), "weights", "row 5")
+    fails(
+        run("compute", "mse", PREDS, TARGETS, "--weights", tmp_path / "w.npy"), "weights", "row 5"
+    )
 
 
 def test_zero_weights(run, tmp_path):

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from conftest import ROOT
+
 from losscli import __version__
 from losscli.cli import cli
 from losscli.registry import default_registry
@@ -35,7 +35,10 @@ def test_list_names_every_loss_with_aliases(run):
     assert set(listed) == {loss.name for loss in LOSSES}
     assert "l2" in listed["mse"]["aliases"]
     assert listed["huber"]["params"][0] == {
-        "name": "delta", "type": "float", "default": 1.0, "range": "a number > 0",
+        "name": "delta",
+        "type": "float",
+        "default": 1.0,
+        "range": "a number > 0",
         "doc": "where the loss turns from quadratic to linear",
     }
     table = run("list", "-o", "table").stdout
@@ -44,7 +47,9 @@ def test_list_names_every_loss_with_aliases(run):
 
 
 def test_list_filters_by_family(run):
-    names = {x["name"] for x in run("list", "--family", "regression", "-o", "json").json()["losses"]}
+    names = {
+        x["name"] for x in run("list", "--family", "regression", "-o", "json").json()["losses"]
+    }
     assert "mse" in names
 
 
@@ -62,7 +67,10 @@ def test_info_shows_formula_convention_params_and_advice(run, loss):
 
 
 def test_info_accepts_aliases_case_insensitively(run):
-    assert run("info", "SmoothL1Loss", "-o", "json").stdout == run("info", "smooth_l1", "-o", "json").stdout
+    assert (
+        run("info", "SmoothL1Loss", "-o", "json").stdout
+        == run("info", "smooth_l1", "-o", "json").stdout
+    )
 
 
 def test_readme_loss_table_lists_every_loss_and_convention():

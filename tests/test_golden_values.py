@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURES, SAMPLE
+
 from losscli.evaluate import Options, evaluate, evaluate_arrays, resolve_requests
 from losscli.registry import default_registry
 

@@ -19,7 +19,11 @@ from losscli.registry import default_registry
 REGISTRY = default_registry()
 LOSSES = [loss.name for loss in REGISTRY]
 # Non-default parameter values to exercise, per loss.
-OTHER_PARAMS = {"huber": ["delta=0.2"], "smooth_l1": ["beta=0.3", "beta=0"], "pinball": ["alpha=0.9"]}
+OTHER_PARAMS = {
+    "huber": ["delta=0.2"],
+    "smooth_l1": ["beta=0.3", "beta=0"],
+    "pinball": ["alpha=0.9"],
+}
 
 
 def regression_data(rng: np.random.Generator, n: int, d: int | None) -> dict[str, np.ndarray]:

@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import write_csv
+
 from losscli.evaluate import Options, evaluate, resolve_requests
 from losscli.readers.csv_reader import CsvTable
 from losscli.registry import default_registry
@@ -55,3 +55,18 @@ def test_streamed_csv_reports_bad_cell_with_row(files, monkeypatch, tmp_path):
     requests = resolve_requests("mse", [], default_registry())
     with pytest.raises(Exception, match=r"row 3001 \(line 3002\), column 'p'"):
         evaluate(requests, [str(tmp_path / "bad.csv"), str(tmp_path / "y.npy")], Options())
+
+
+def test_partial_states_merge_to_the_whole():
+    from losscli.reduction import Partial
+
+    rng = np.random.default_rng(5)
+    values, weights = rng.uniform(size=1000), rng.uniform(size=1000)
+    left, right, whole = Partial(), Partial(), Partial()
+    left.add(values[:300], weights[:300])
+    right.add(values[300:], weights[300:])
+    whole.add(values, weights)
+    merged = left.merge(right)
+    assert merged.count == whole.count == 1000
+    assert merged.mean() == pytest.approx(np.average(values, weights=weights), rel=1e-14)
+    assert merged.weighted_sum == pytest.approx(np.dot(values, weights), rel=1e-14)

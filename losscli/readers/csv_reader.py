@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import to_numpy
-from losscli.readers.base import Table, slices
+from losscli.readers.base import Table
 
 # pyarrow's default tokens for a missing value: such cells read as NaN.
 NULL_TOKENS = frozenset(
@@ -125,7 +125,7 @@ class CsvTable(Table):
             threshold = min(2 << 30, _available_memory() // 8)
         return size > threshold
 
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+    def _read_table(self, names: list[str]) -> pa.Table:
         try:
             table = pacsv.read_csv(self.path, *self._options(names))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -133,13 +133,17 @@ class CsvTable(Table):
         except OSError as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         self.n_rows = table.num_rows
+        return table
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        table = self._read_table(names)
         return {name: to_numpy(table.column(name), self._where(name)) for name in names}
 
     def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
         if not self._should_stream():
-            data = self._read_columns(names)
-            for s in slices(self.n_rows or 0, chunk_rows):
-                yield {name: column[s] for name, column in data.items()}
+            # Parsed whole on every core, then handed out batch by batch as zero-copy views.
+            for batch in self._read_table(names).to_batches(max_chunksize=chunk_rows):
+                yield {name: to_numpy(batch.column(name), self._where(name)) for name in names}
             return
         try:
             reader = pacsv.open_csv(self.path, *self._options(names))
