@@ -269,7 +269,7 @@ class _Run:
         for name, array in arrays.items():
             if array.dtype.kind != "f" or math.isfinite(np.sum(array)):
                 continue
-            rows = ~np.isfinite(array).reshape(len(array), -1).all(axis=1)
+            rows = ~np.isfinite(array).all(axis=tuple(range(1, array.ndim)))
             if rows.any():
                 if self.first_bad is None or self.rows + int(np.argmax(rows)) < self.first_bad[0]:
                     self.first_bad = (self.rows + int(np.argmax(rows)), name)
@@ -280,25 +280,24 @@ class _Run:
         arrays = self._prepare(chunk)
         n = len(next(iter(arrays.values())))
         bad = self._nonfinite_rows(arrays)
-        keep = None
         if bad is not None:
             self.bad_rows += int(bad.sum())
-            if self.options.nan == "error":
-                self.rows += n
-                return
-            keep = ~bad
-            arrays = {name: a[keep] for name, a in arrays.items()}
         if self.bad_rows and self.options.nan == "error":
+            # Only counting from here on, for the error message.
             self.rows += n
             return
+        keep = None
+        if bad is not None:
+            keep = ~bad
+            arrays = {name: a[keep] for name, a in arrays.items()}
         weights = arrays.pop(WEIGHTS, None)
         if weights is not None and (weights < 0).any():
-            row = self.rows + int(np.argmax(weights < 0)) + 1
+            row = self._row_number(int(np.argmax(weights < 0)), keep)
             raise InputError(
                 f"weights ({self.origins[WEIGHTS]}) must be >= 0; row {row} is negative"
             )
         for label_name in (k for k, a in arrays.items() if self.specs[k].kind == "label"):
-            arrays[label_name] = self._labels(label_name, arrays[label_name])
+            arrays[label_name] = self._labels(label_name, arrays[label_name], keep)
         for index, request in enumerate(self.requests):
             loss = request.loss
             own = {i.name: arrays[i.name] for i in loss.inputs}
@@ -318,22 +317,28 @@ class _Run:
         self.used += len(next(iter(arrays.values())))
         self.rows += n
 
-    def _labels(self, name: str, array: np.ndarray) -> np.ndarray:
+    def _row_number(self, index: int, keep: np.ndarray | None) -> int:
+        """1-based row in the input files of position ``index`` among the kept rows."""
+        if keep is not None:
+            index = int(np.flatnonzero(keep)[index])
+        return self.rows + index + 1
+
+    def _labels(self, name: str, array: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
         if array.dtype.kind == "f":
             fractional = array != np.round(array)
             if fractional.any():
                 i = int(np.argmax(fractional))
                 raise InputError(
-                    f"{name} ({self.origins[name]}) row {self.rows + i + 1}: {array[i]!r} is "
-                    "not a class index; expected integers"
+                    f"{name} ({self.origins[name]}) row {self._row_number(i, keep)}: "
+                    f"{array[i]!r} is not a class index; expected integers"
                 )
             array = array.astype(np.int64)
         return array
 
-    def _count_check(self, index: int, check_index: int, mask: np.ndarray, keep) -> None:
-        positions = np.flatnonzero(keep) if keep is not None else None
-        first = int(np.argmax(mask))
-        first_row = self.rows + (int(positions[first]) if positions is not None else first) + 1
+    def _count_check(
+        self, index: int, check_index: int, mask: np.ndarray, keep: np.ndarray | None
+    ) -> None:
+        first_row = self._row_number(int(np.argmax(mask)), keep)
         check = self.requests[index].loss.checks[check_index]
         if check.error:
             raise InputError(

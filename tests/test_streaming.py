@@ -70,3 +70,18 @@ def test_partial_states_merge_to_the_whole():
     assert merged.count == whole.count == 1000
     assert merged.mean() == pytest.approx(np.average(values, weights=weights), rel=1e-14)
     assert merged.weighted_sum == pytest.approx(np.dot(values, weights), rel=1e-14)
+
+
+def test_nan_skip_when_a_whole_chunk_of_2d_rows_is_dropped():
+    p = np.arange(40.0).reshape(10, 4)
+    y = np.zeros((10, 4))
+    p[2:6, 1] = np.nan  # rows 3-6: with chunks of 2 rows, whole chunks are dropped
+    requests = resolve_requests("mse", [], default_registry())
+    from losscli.evaluate import evaluate_arrays
+
+    options = Options(chunk_rows=2, nan="skip")
+    result = evaluate_arrays(requests, {"predictions": p, "targets": y}, options)
+    keep = [0, 1, 6, 7, 8, 9]
+    assert result.results[0].n == 6
+    assert result.results[0].value == pytest.approx(np.mean(p[keep] ** 2), rel=1e-14)
+    assert result.warnings == ["skipped 4 of 10 rows with NaN, inf or missing values"]

@@ -13,7 +13,7 @@ def row_mean(x: np.ndarray) -> np.ndarray:
     """Mean over every axis but the first: (N, ...) -> (N,)."""
     if x.ndim == 1:
         return x
-    return x.reshape(len(x), -1).mean(axis=1)
+    return x.mean(axis=tuple(range(1, x.ndim)))
 
 
 def pairwise_inputs(

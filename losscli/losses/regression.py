@@ -173,7 +173,7 @@ def _ref_msle(p: float, t: float) -> float:
 
 
 def _any_per_row(mask: np.ndarray) -> np.ndarray:
-    return mask if mask.ndim == 1 else mask.reshape(len(mask), -1).any(axis=1)
+    return mask.any(axis=tuple(range(1, mask.ndim)))
 
 
 def _zero_targets(predictions: np.ndarray, targets: np.ndarray, **_: float) -> np.ndarray:
