@@ -10,10 +10,9 @@ import click
 
 from losscli import __version__
 from losscli.errors import LossCliError
+from losscli.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from losscli.tempfiles import remove_all
 
-OUTPUTS = ("table", "json", "csv", "ndjson")
-FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
 EXIT_INTERNAL = 3
 
 
@@ -88,7 +87,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 output_option = click.option(
     "-o",
     "--output",
-    type=click.Choice(OUTPUTS),
+    type=click.Choice(OUTPUT_FORMATS),
     default=None,
     help="Output format. Default: table on a terminal, json in a pipe.",
 )
@@ -146,7 +145,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(INPUT_FORMATS),
     help="Format of stdin ('-') and of files whose extension says none. Default for stdin: csv.",
 )
 @output_option

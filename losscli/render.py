@@ -13,7 +13,6 @@ from typing import IO, Any
 
 import numpy as np
 
-OUTPUTS = ("table", "json", "csv", "ndjson")
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
 
 

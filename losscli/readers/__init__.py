@@ -11,10 +11,10 @@ import os
 import sys
 
 from losscli.errors import InputError
+from losscli.formats import INPUT_FORMATS
 from losscli.readers.base import Selection, Table
 from losscli.tempfiles import spool
 
-FORMATS = ("csv", "tsv", "parquet", "npy", "npz")
 _EXTENSIONS = {
     ".csv": "csv",
     ".csv.gz": "csv",
@@ -27,7 +27,7 @@ _EXTENSIONS = {
     ".npz": "npz",
 }
 
-__all__ = ["FORMATS", "Selection", "Table", "detect_format", "open_table"]
+__all__ = ["Selection", "Table", "detect_format", "open_table"]
 
 
 def detect_format(path: str, forced: str | None = None) -> str:
@@ -42,7 +42,7 @@ def detect_format(path: str, forced: str | None = None) -> str:
         return "csv"
     raise InputError(
         f"{path}: cannot tell the format from the extension; expected one of "
-        f"{', '.join(sorted(_EXTENSIONS))}, or give --format {'|'.join(FORMATS)}"
+        f"{', '.join(sorted(_EXTENSIONS))}, or give --format {'|'.join(INPUT_FORMATS)}"
     )
 
 
