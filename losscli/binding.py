@@ -29,7 +29,7 @@ class Binding:
     def origin(self) -> str:
         if self.columns is None:
             return self.table.display
-        label = "array" if self.table.__class__.__name__ == "NpzTable" else "column"
+        label = self.table.column_word
         names = ", ".join(self.columns)
         return f"{self.table.display} {label}{'s' if len(self.columns) > 1 else ''} {names}"
 

@@ -41,9 +41,7 @@ class LossCliGroup(click.Group):
             code = _error(exc.format_message(), exc.exit_code)
         except LossCliError as exc:
             code = _error(str(exc), exc.exit_code)
-        except click.Abort:
-            code = _error("interrupted", 130)
-        except KeyboardInterrupt:
+        except (click.Abort, KeyboardInterrupt):
             code = _error("interrupted", 130)
         except BrokenPipeError:
             # The reader of our output went away (`| head`): not an error of ours.

@@ -18,6 +18,7 @@ class Table:
     display: str
     columns: list[str]
     n_rows: int | None = None
+    column_word = "column"  # what the file calls its named parts, for messages
 
     def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
         raise NotImplementedError

@@ -79,6 +79,8 @@ class NpyTable(Table):
 class NpzTable(Table):
     """Named arrays; each is a column (1-D) or a whole multi-dimensional input."""
 
+    column_word = "array"
+
     def __init__(self, path: str, display: str) -> None:
         self.display = display
         try:
