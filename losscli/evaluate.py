@@ -18,7 +18,7 @@ from losscli.errors import InputError, UsageError
 from losscli.readers import Table, open_table
 from losscli.readers.memory import ArrayTable
 from losscli.reduction import Partial
-from losscli.registry import Input, Loss, Registry, resolve_params
+from losscli.registry import Input, Loss, Registry, Rows, resolve_params
 from losscli.shapes import match_shapes
 
 CHUNK_ROWS = 1 << 18
@@ -71,6 +71,7 @@ class Options:
     weights: str | None = None
     format: str | None = None
     chunk_rows: int = CHUNK_ROWS
+    convention: str | None = None
 
 
 def resolve_requests(spec: str, param_pairs: Sequence[str], registry: Registry) -> list[Request]:
@@ -201,14 +202,25 @@ class _Run:
         for name, binding in self.bindings.items():
             entry = by_table.setdefault(id(binding.table), (binding.table, {}))
             entry[1][name] = binding.columns
+        whole = self.options.reduction == "none" or not all(
+            r.loss.streamable for r in self.requests
+        )
         streams = []
         for table, selection in by_table.values():
-            if self.options.reduction == "none":
+            if whole:
                 iterator: Iterator[dict[str, np.ndarray]] = iter([table.read(selection)])
             else:
                 iterator = table.chunks(selection, self.options.chunk_rows)
-            streams.append((list(selection), iterator))
+            streams.append((list(selection), map(self._rows_first, iterator)))
         return streams
+
+    def _rows_first(self, piece: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Put the row axis first where an input declares it elsewhere (CTC's (T, N, C))."""
+        out = {}
+        for name, array in piece.items():
+            axis = self.specs[name].row_axis
+            out[name] = np.moveaxis(array, axis, 0) if axis and array.ndim > axis else array
+        return out
 
     def _aligned_chunks(self) -> Iterator[dict[str, np.ndarray]]:
         """Pieces of equal row count from every file, read in lock-step."""
@@ -250,19 +262,24 @@ class _Run:
     def _prepare(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = {}
         for name, array in chunk.items():
-            if array.ndim == 2 and array.shape[1] == 1:
+            if array.ndim == 2 and array.shape[1] == 1 and _accepts_vector(self.specs[name]):
                 array = array[:, 0]
             if self.specs[name].kind == "label" and array.dtype.kind in "iu":
                 out[name] = array.astype(np.int64, copy=False)
             else:
                 out[name] = np.asarray(array, dtype=np.float64)
         if not self.shapes_checked:
-            shapes = {name: a.shape for name, a in out.items()}
+            shapes = {name: self._declared_shape(name, a) for name, a in out.items()}
             for request in self.requests:
                 match_shapes(request.loss.inputs, shapes, self.origins, request.loss.name)
             match_shapes((WEIGHTS_INPUT,), shapes, self.origins, "--weights")
             self.shapes_checked = True
         return out
+
+    def _declared_shape(self, name: str, array: np.ndarray) -> tuple[int, ...]:
+        """The array's shape in the order its file holds it, for messages and matching."""
+        axis = self.specs[name].row_axis
+        return np.moveaxis(array, 0, axis).shape if axis else array.shape
 
     def _nonfinite_rows(self, arrays: dict[str, np.ndarray]) -> np.ndarray | None:
         bad = None
@@ -304,8 +321,11 @@ class _Run:
             for check_index, check in enumerate(loss.checks):
                 mask = np.asarray(check.rows(**own, **request.params), dtype=bool)
                 if mask.any():
-                    self._count_check(index, check_index, mask, keep)
-            values = np.asarray(loss.fn(**own, **request.params), dtype=np.float64)
+                    self._count_check(index, check_index, mask, keep, own, request.params)
+            rows = loss.function(self.options.convention)(**own, **request.params)
+            if not isinstance(rows, Rows):
+                rows = Rows(rows)
+            values = np.asarray(rows.values, dtype=np.float64)
             if self.options.reduction == "none":
                 if keep is not None:
                     full = np.full(n, np.nan)
@@ -313,7 +333,7 @@ class _Run:
                     values = full
                 self.pieces[index].append(values)
             else:
-                self.partials[index].add(values, weights)
+                self.partials[index].add(values, weights, rows.means, rows.norms)
         self.used += len(next(iter(arrays.values())))
         self.rows += n
 
@@ -336,15 +356,27 @@ class _Run:
         return array
 
     def _count_check(
-        self, index: int, check_index: int, mask: np.ndarray, keep: np.ndarray | None
+        self,
+        index: int,
+        check_index: int,
+        mask: np.ndarray,
+        keep: np.ndarray | None,
+        own: dict[str, np.ndarray],
+        params: dict[str, Any],
     ) -> None:
-        first_row = self._row_number(int(np.argmax(mask)), keep)
+        first = int(np.argmax(mask))
+        first_row = self._row_number(first, keep)
         check = self.requests[index].loss.checks[check_index]
+        fields: dict[str, Any] = {"count": int(mask.sum()), "n": len(mask), "row": first_row}
+        if check.input is not None:
+            value = own[check.input][first]
+            fields["value"] = _short(value)
+            fields["origin"] = self.origins.get(check.input, "?")
+        if check.details is not None:
+            fields.update(check.details(**own, **params))
         if check.error:
-            raise InputError(
-                check.message.format(count=int(mask.sum()), n=len(mask), row=first_row)
-            )
-        entry = self.check_counts.setdefault((index, check_index), [0, first_row])
+            raise InputError(check.message.format(**fields))
+        entry = self.check_counts.setdefault((index, check_index), [0, fields])
         entry[0] += int(mask.sum())
 
     def _finish(self) -> Evaluation:
@@ -366,9 +398,12 @@ class _Run:
             warnings.append(
                 f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"
             )
-        for (index, check_index), (count, first_row) in self.check_counts.items():
+        for (index, check_index), (count, fields) in self.check_counts.items():
             loss = self.requests[index].loss
-            text = loss.checks[check_index].message.format(count=count, n=self.used, row=first_row)
+            check = loss.checks[check_index]
+            if check.every_row and count < self.used:
+                continue
+            text = check.message.format(**{**fields, "count": count, "n": self.used})
             warnings.append(f"{loss.name}: {text}")
         results = [self._result(i, r, warnings) for i, r in enumerate(self.requests)]
         return Evaluation(results, warnings)
@@ -383,13 +418,38 @@ class _Run:
         partial = self.partials[index]
         if partial.weight_total <= 0:
             raise InputError(f"the weights ({self.origins[WEIGHTS]}) add up to 0")
-        value = partial.mean() if reduction == "mean" else partial.weighted_sum
+        if reduction == "sum":
+            value = partial.weighted_sum
+        elif self.options.convention == "keras":
+            value = partial.mean_over_rows()
+        else:
+            value = partial.mean()
         if loss.finalize is not None:
             value = loss.finalize(value)
-        if not math.isfinite(value):
-            warnings.append(f"{loss.name}: the result overflowed float64 ({value})")
+        if math.isnan(value) and partial.denominator == 0:
+            warnings.append(
+                f"{loss.name}: every row is ignored (ignore_index or zero class weight); "
+                "the mean is undefined (NaN, as PyTorch gives)"
+            )
+        elif not math.isfinite(value):
+            warnings.append(f"{loss.name}: the result is {value}")
         result.value = value
         return result
+
+
+def _accepts_vector(spec: Input) -> bool:
+    """Whether a one-column 2-D array may stand for this (N,)-shaped input."""
+    return sum(not d.startswith("*") for d in spec.shape) == 1
+
+
+def _short(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        item = array.item()
+        return repr(int(item)) if float(item).is_integer() else repr(item)
+    if array.size <= 6:
+        return "[" + ", ".join(_short(v) for v in array.ravel()) + "]"
+    return f"an array of shape {array.shape}"
 
 
 def _row_count_message(counts: Mapping[str, int], origins: Mapping[str, str]) -> str:

@@ -10,28 +10,45 @@ import numpy as np
 
 @dataclass
 class Partial:
-    """Weighted sum of per-row losses, total weight and row count of the rows seen so far.
+    """Weighted sums of the rows seen so far, kept per chunk and added exactly at the end.
 
-    Chunk sums are kept apart and added exactly at the end (``math.fsum``), so the result
-    does not depend on how the rows were chunked beyond the last bit of each chunk's sum.
+    ``sums`` hold sum_i w_i v_i (what ``--reduction sum`` reports), ``numerators`` and
+    ``denominators`` the two sides of the mean, sum_i w_i m_i / sum_i w_i r_i, where
+    ``m`` defaults to the values and ``r`` to 1 (see ``registry.Rows``). Chunk sums are
+    added with ``math.fsum``, so the result does not depend on how rows were chunked
+    beyond the last bit of each chunk's sum.
     """
 
     sums: list[float] = field(default_factory=list)
+    numerators: list[float] = field(default_factory=list)
+    denominators: list[float] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     count: int = 0
 
-    def add(self, values: np.ndarray, weights: np.ndarray | None = None) -> None:
-        if weights is None:
-            self.sums.append(float(np.sum(values)))
-            self.weights.append(float(len(values)))
-        else:
-            self.sums.append(float(np.dot(weights, values)))
-            self.weights.append(float(np.sum(weights)))
+    def add(
+        self,
+        values: np.ndarray,
+        weights: np.ndarray | None = None,
+        means: np.ndarray | None = None,
+        norms: np.ndarray | None = None,
+    ) -> None:
+        def total(x: np.ndarray) -> float:
+            return float(np.sum(x)) if weights is None else float(np.dot(weights, x))
+
+        weight = float(len(values)) if weights is None else float(np.sum(weights))
+        self.sums.append(total(values))
+        self.numerators.append(self.sums[-1] if means is None else total(means))
+        self.denominators.append(weight if norms is None else total(norms))
+        self.weights.append(weight)
         self.count += len(values)
 
     def merge(self, other: Partial) -> Partial:
         return Partial(
-            self.sums + other.sums, self.weights + other.weights, self.count + other.count
+            self.sums + other.sums,
+            self.numerators + other.numerators,
+            self.denominators + other.denominators,
+            self.weights + other.weights,
+            self.count + other.count,
         )
 
     @property
@@ -42,5 +59,17 @@ class Partial:
     def weight_total(self) -> float:
         return math.fsum(self.weights)
 
+    @property
+    def denominator(self) -> float:
+        return math.fsum(self.denominators)
+
     def mean(self) -> float:
-        return self.weighted_sum / self.weight_total
+        """sum_i w_i m_i / sum_i w_i r_i; NaN when the denominator is 0 (all rows ignored)."""
+        denominator = self.denominator
+        if denominator == 0:
+            return math.nan
+        return math.fsum(self.numerators) / denominator
+
+    def mean_over_rows(self) -> float:
+        """sum_i w_i m_i / N: Keras's ``sum_over_batch_size``."""
+        return math.fsum(self.numerators) / self.count

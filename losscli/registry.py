@@ -16,6 +16,8 @@ from losscli.errors import UsageError
 
 REDUCTIONS = ("mean", "sum", "none")
 CONVENTIONS = ("PyTorch", "Keras", "scikit-learn", "textbook")
+# --convention values and the library each one reproduces.
+CONVENTION_CHOICES = {"torch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,28 @@ class Input:
     shape: tuple[str, ...]
     doc: str
     kind: str = "real"
+    alt_shape: tuple[str, ...] | None = None
+    row_axis: int = 0
 
     def shape_text(self) -> str:
-        dims = [d[1:] + "..." if d.startswith("*") else d for d in self.shape]
-        return "(" + ", ".join(dims) + ")"
+        text = _pattern_text(self.shape)
+        if self.alt_shape is not None:
+            text += " or " + _pattern_text(self.alt_shape)
+        return text
+
+
+def _pattern_text(pattern: tuple[str, ...]) -> str:
+    dims = [d[1:] + "..." if d.startswith("*") else d for d in pattern]
+    return "(" + ", ".join(dims) + ")"
 
 
 @dataclass(frozen=True)
 class Param:
     """A typed hyper-parameter with a default and a valid range.
 
-    ``kind`` is one of ``"float"``, ``"int"``, ``"bool"``. ``low``/``high`` bound the
-    value; ``low_open``/``high_open`` make a bound strict.
+    ``kind`` is one of ``"float"``, ``"int"``, ``"bool"`` or ``"floats"`` (a per-class
+    vector, given as a comma list; ``None`` when not set). ``low``/``high`` bound the value
+    (every element of a vector); ``low_open``/``high_open`` make a bound strict.
     """
 
     name: str
@@ -58,13 +70,18 @@ class Param:
     def range_text(self) -> str:
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "floats":
+            return "a comma list of numbers" + self._bounds_text(" each")
+        what = "a number" if self.kind == "float" else "an integer"
+        return what + self._bounds_text("")
+
+    def _bounds_text(self, each: str) -> str:
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.low_open else '>='} {_num(self.low)}")
         if self.high is not None:
             parts.append(f"{'<' if self.high_open else '<='} {_num(self.high)}")
-        what = "a number" if self.kind == "float" else "an integer"
-        return what + (" " + " and ".join(parts) if parts else "")
+        return each + " " + " and ".join(parts) if parts else ""
 
     def parse(self, text: str, owner: str) -> Any:
         """Turn the text of ``-p name=text`` into a checked value."""
@@ -72,6 +89,8 @@ class Param:
         try:
             if self.kind == "bool":
                 value = _parse_bool(text)
+            elif self.kind == "floats":
+                value = tuple(float(part) for part in text.split(","))
             elif self.kind == "int":
                 value = int(text)
             else:
@@ -84,8 +103,15 @@ class Param:
         return value
 
     def check(self, value: Any, owner: str) -> None:
-        if self.kind == "bool":
+        if self.kind == "bool" or value is None:
             return
+        if self.kind == "floats":
+            for element in value:
+                self._check_one(element, owner)
+            return
+        self._check_one(value, owner)
+
+    def _check_one(self, value: float, owner: str) -> None:
         bad = not math.isfinite(value)
         if self.low is not None:
             bad = bad or value < self.low or (self.low_open and value == self.low)
@@ -102,12 +128,47 @@ class Check:
     """A data check run on every chunk: ``rows`` returns a boolean mask of offending rows.
 
     A warning is reported once with the total count; an error stops the run naming the
-    first offending row.
+    first offending row. ``message`` may use ``{count}``, ``{n}``, ``{row}`` and, when
+    ``input`` names one of the loss's inputs, ``{value}`` (that input's first offending
+    row) and ``{origin}`` (where it was read from); extra fields come from ``details``,
+    called with the same arrays. With ``every_row`` the warning is given only when every
+    row offends (a whole file that looks like probabilities, not one odd row).
     """
 
     rows: Callable[..., Any]
     message: str
     error: bool = False
+    input: str | None = None
+    every_row: bool = False
+    details: Callable[..., dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Per-row values of a loss whose ``mean`` is not the plain mean of those values.
+
+    ``values`` are what ``--reduction none`` shows and ``sum`` adds. ``mean`` is
+    ``sum_i w_i means_i / sum_i w_i norms_i`` with sample weights ``w``: cross-entropy
+    with class weights sets ``norms`` to the target classes' weights (0 for ignored rows),
+    CTC sets ``means`` to each loss divided by its target length.
+    """
+
+    values: Any
+    means: Any = None
+    norms: Any = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How one library's convention differs from the default for one loss.
+
+    ``fn`` replaces the loss function (same signature) under that convention; without
+    one the default function already gives that library's numbers and ``note`` says what
+    differs in the reduction.
+    """
+
+    note: str
+    fn: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +197,8 @@ class Loss:
     checks: tuple[Check, ...] = ()
     finalize: Callable[[float], float] | None = None
     properties: frozenset[str] = field(default_factory=frozenset)
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    streamable: bool = True
 
     @property
     def reductions(self) -> tuple[str, ...]:
@@ -146,6 +209,11 @@ class Loss:
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
+
+    def function(self, convention: str | None = None) -> Callable[..., Any]:
+        """The loss function under ``convention`` (a CONVENTION_CHOICES key or None)."""
+        variant = self.variants.get(convention) if convention else None
+        return variant.fn if variant is not None and variant.fn is not None else self.fn
 
     def describe(self) -> dict[str, Any]:
         """Everything a user reads about this loss, as plain data (for list, info, JSON)."""
@@ -172,6 +240,7 @@ class Loss:
             "reductions": list(self.reductions),
             "convention": self.convention,
             "convention_detail": self.convention_detail,
+            "other_conventions": {k: v.note for k, v in self.variants.items()},
             "when_to_use": self.when_to_use,
             "pitfalls": list(self.pitfalls),
         }
@@ -205,6 +274,9 @@ class Registry:
     def register(self, loss: Loss, source: str = "built-in") -> Loss:
         if loss.convention not in CONVENTIONS:
             raise ValueError(f"{loss.name}: unknown convention {loss.convention!r}")
+        unknown = set(loss.variants) - set(CONVENTION_CHOICES)
+        if unknown:
+            raise ValueError(f"{loss.name}: variants for unknown conventions {sorted(unknown)}")
         for key in (loss.name, *loss.aliases):
             norm = normalize_name(key)
             if norm in self._by_key:

@@ -29,20 +29,43 @@ def match_shapes(
         if spec.name not in shapes:
             continue
         shape = tuple(shapes[spec.name])
-        dims = _split(spec, shape, origins, loss_name)
-        for symbol, value in dims.items():
-            if symbol in bound and bound[symbol] != value:
-                other = first_seen[symbol]
-                raise InputError(_disagreement(symbol, other, spec.name, shapes, origins))
-            bound.setdefault(symbol, value)
-            first_seen.setdefault(symbol, spec.name)
+        patterns = [spec.shape] + ([spec.alt_shape] if spec.alt_shape is not None else [])
+        errors: list[InputError] = []
+        for pattern in patterns:
+            try:
+                dims = _split(spec, pattern, shape, origins, loss_name)
+                _unify(dims, spec.name, bound, first_seen, shapes, origins)
+                break
+            except InputError as exc:
+                errors.append(exc)
+        else:
+            raise errors[0]
     return bound
 
 
+def _unify(
+    dims: dict[str, tuple[int, ...]],
+    name: str,
+    bound: dict[str, tuple[int, ...]],
+    first_seen: dict[str, str],
+    shapes: Mapping[str, tuple[int, ...]],
+    origins: Mapping[str, str],
+) -> None:
+    for symbol, value in dims.items():
+        if symbol in bound and bound[symbol] != value:
+            raise InputError(_disagreement(symbol, first_seen[symbol], name, shapes, origins))
+    for symbol, value in dims.items():
+        bound.setdefault(symbol, value)
+        first_seen.setdefault(symbol, name)
+
+
 def _split(
-    spec: Input, shape: tuple[int, ...], origins: Mapping[str, str], loss_name: str
+    spec: Input,
+    pattern: tuple[str, ...],
+    shape: tuple[int, ...],
+    origins: Mapping[str, str],
+    loss_name: str,
 ) -> dict[str, tuple[int, ...]]:
-    pattern = spec.shape
     star = [i for i, s in enumerate(pattern) if s.startswith("*")]
     fixed = len(pattern) - len(star)
     if (not star and len(shape) != fixed) or (star and len(shape) < fixed):
