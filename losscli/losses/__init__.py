@@ -6,6 +6,6 @@ from losscli.registry import Loss
 
 
 def builtin_losses() -> list[Loss]:
-    from losscli.losses import regression
+    from losscli.losses import binary, multiclass, regression
 
-    return [*regression.LOSSES]
+    return [*regression.LOSSES, *binary.LOSSES, *multiclass.LOSSES]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from losscli.errors import UsageError
 from losscli.registry import Input
 
 
@@ -54,3 +56,72 @@ def elementwise_reference(
         return np.array(out, dtype=np.float64)
 
     return reference
+
+
+LOG_FLOOR = -100.0  # PyTorch clamps log-probabilities here in BCELoss.
+KERAS_EPSILON = 1e-7
+
+
+def clamped_log(p: np.ndarray) -> np.ndarray:
+    """log(p), never below -100 (so p = 0 costs 100, as PyTorch's BCELoss defines)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.maximum(np.log(p), LOG_FLOOR)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """log(sigmoid(x)) = -softplus(-x), exact for |x| up to 1e308."""
+    return -softplus(-x)
+
+
+def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
+    """x - logsumexp(x) along ``axis``, shifted by the maximum so nothing overflows."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over every axis but the first: (N, ...) -> (N,)."""
+    if x.ndim == 1:
+        return x
+    return x.sum(axis=tuple(range(1, x.ndim)))
+
+
+def any_per_row(mask: np.ndarray) -> np.ndarray:
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim == 1:
+        return mask
+    return mask.any(axis=tuple(range(1, mask.ndim)))
+
+
+def all_per_row(mask: np.ndarray) -> np.ndarray:
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim == 1:
+        return mask
+    return mask.all(axis=tuple(range(1, mask.ndim)))
+
+
+def per_class(
+    vector: tuple[float, ...] | None, classes: int, name: str, owner: str
+) -> np.ndarray | None:
+    """A per-class parameter as an array of length ``classes`` (a single value broadcasts)."""
+    if vector is None:
+        return None
+    array = np.asarray(vector, dtype=np.float64)
+    if len(array) == 1:
+        return np.full(classes, array[0])
+    if len(array) != classes:
+        raise UsageError(
+            f"parameter '{name}' of {owner} has {len(array)} values but the predictions have "
+            f"{classes} classes; give {classes} values or one"
+        )
+    return array
+
+
+def math_log(x: float) -> float:
+    """log for the slow references, with the same -100 floor as ``clamped_log``."""
+    return LOG_FLOOR if x <= 0 else max(math.log(x), LOG_FLOOR)

@@ -1,0 +1,150 @@
+"""Data checks shared by the classification losses: the classic mix-ups, caught early."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from losscli.losses._common import all_per_row, any_per_row
+from losscli.registry import Check
+
+_ROW_SUM_TOLERANCE = 1e-6
+
+
+def looks_like_probabilities(x: np.ndarray, class_axis: int | None) -> np.ndarray:
+    """Rows whose values all lie in [0, 1] and, with a class axis, sum to 1 over it."""
+    inside = all_per_row((x >= 0) & (x <= 1))
+    if class_axis is None:
+        return inside
+    sums = np.abs(x.sum(axis=class_axis) - 1.0) <= _ROW_SUM_TOLERANCE
+    return inside & all_per_row(sums)
+
+
+def probabilities_given_as_logits(name: str, class_axis: int | None, flag: bool = True) -> Check:
+    """Warn when every row of ``predictions`` looks like probabilities but logits are expected.
+
+    With ``flag`` the loss has a ``from_logits`` parameter that switches the check on.
+    """
+
+    def rows(predictions: np.ndarray, **params: Any) -> np.ndarray:
+        if flag and not params.get("from_logits", True):
+            return np.zeros(len(predictions), dtype=bool)
+        return looks_like_probabilities(predictions, class_axis)
+
+    hint = "pass -p from_logits=false" if flag else "give it logits"
+    summed = " and sums to 1" if class_axis is not None else ""
+    return Check(
+        rows=rows,
+        every_row=True,
+        message=f"every row of predictions lies in [0, 1]{summed}: they look like "
+        f"probabilities, but {name} expects logits here; {hint}",
+    )
+
+
+def logits_given_as_probabilities(name: str, flag: bool = True) -> Check:
+    """Error when probabilities are expected but a value lies outside [0, 1]."""
+
+    def rows(predictions: np.ndarray, **params: Any) -> np.ndarray:
+        if flag and params.get("from_logits", False):
+            return np.zeros(len(predictions), dtype=bool)
+        return any_per_row((predictions < 0) | (predictions > 1))
+
+    hint = " (for logits pass -p from_logits=true)" if flag else ""
+    return Check(
+        rows=rows,
+        error=True,
+        input="predictions",
+        message=f"predictions ({{origin}}) row {{row}} holds {{value}}, outside [0, 1]: {name} "
+        f"expects probabilities{hint}",
+    )
+
+
+def unnormalised_probabilities(name: str, class_axis: int) -> Check:
+    """Warn when probability rows do not sum to 1 over the classes."""
+
+    def rows(predictions: np.ndarray, **params: Any) -> np.ndarray:
+        if params.get("from_logits", False):
+            return np.zeros(len(predictions), dtype=bool)
+        off = np.abs(predictions.sum(axis=class_axis) - 1.0) > _ROW_SUM_TOLERANCE
+        return any_per_row(off)
+
+    return Check(
+        rows=rows,
+        message="{count} of {n} rows of predictions do not sum to 1 over the classes (first: "
+        f"row {{row}}); {name} takes them as they are (--convention keras rescales them)",
+    )
+
+
+def class_indices(name: str, class_axis: int, ignore: bool = True) -> tuple[Check, ...]:
+    """Errors for class-index targets that are not integers or not among the classes.
+
+    Targets are indices when they have one dimension fewer than the predictions.
+    """
+
+    def is_index(predictions: np.ndarray, targets: np.ndarray) -> bool:
+        return targets.ndim == predictions.ndim - 1
+
+    def fractional(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
+        if not is_index(predictions, targets) or targets.dtype.kind in "iu":
+            return np.zeros(len(targets), dtype=bool)
+        return any_per_row(targets != np.round(targets))
+
+    def out_of_range(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
+        if not is_index(predictions, targets):
+            return np.zeros(len(targets), dtype=bool)
+        classes = predictions.shape[class_axis]
+        bad = (targets < 0) | (targets >= classes)
+        if ignore:
+            bad &= targets != params.get("ignore_index", -100)
+        return any_per_row(bad)
+
+    def classes(predictions: np.ndarray, **_: Any) -> dict[str, Any]:
+        c = predictions.shape[class_axis]
+        return {"classes": c, "last": c - 1}
+
+    skip = " or ignore_index" if ignore else ""
+    return (
+        Check(
+            rows=fractional,
+            error=True,
+            input="targets",
+            message="targets ({origin}) row {row}: {value} is not a class index; " + name
+            + " expects integer class indices (or per-class probabilities, one column a class)",
+        ),
+        Check(
+            rows=out_of_range,
+            error=True,
+            input="targets",
+            details=classes,
+            message="targets ({origin}) row {row}: class index {value} is out of range for "
+            "{classes} classes; expected 0 to {last}" + skip,
+        ),
+    )
+
+
+def binary_targets_outside_unit_interval(name: str) -> Check:
+    def rows(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
+        return any_per_row((targets < 0) | (targets > 1))
+
+    return Check(
+        rows=rows,
+        message="{count} of {n} rows have targets outside [0, 1] (first: row {row}); " + name
+        + " expects 0/1 labels or probabilities",
+    )
+
+
+def sign_labels(name: str, column: str = "targets", allow_zero: bool = True) -> Check:
+    """Warn on labels other than -1/1 (or 0/1 when ``allow_zero``)."""
+
+    def rows(**arrays: Any) -> np.ndarray:
+        y = arrays[column]
+        ok = (y == 1) | (y == -1) | ((y == 0) if allow_zero else False)
+        return any_per_row(~ok)
+
+    allowed = "-1/1 or 0/1" if allow_zero else "-1 or 1"
+    return Check(
+        rows=rows,
+        message=f"{{count}} of {{n}} rows have {column} other than {allowed} (first: row "
+        f"{{row}}); {name} expects {allowed} labels",
+    )
