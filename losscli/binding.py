@@ -5,7 +5,8 @@ Rules, applied per input in the order the loss declares them:
    or a comma list of them, in file order) from the first file that has them and is not
    yet used by another input, else from the first file that has them.
 2. Otherwise a column or NPZ array named exactly like the input is used.
-3. Otherwise the next file no input has used yet supplies the input whole.
+3. Otherwise the next file no input has used yet supplies the input whole; optional
+   inputs are left out when there are fewer files left than inputs.
 Every file must end up used.
 """
 
@@ -54,6 +55,7 @@ def bind_inputs(
     patterns: Mapping[str, str],
     weights_table: Table | None,
     loss_label: str,
+    optional: frozenset[str] = frozenset(),
 ) -> dict[str, Binding]:
     """Map every input (and ``weights`` if asked for) to a file and its columns."""
     known = [*input_names, WEIGHTS]
@@ -93,9 +95,10 @@ def bind_inputs(
         if named:
             fresh = [t for t in named if t not in used]
             take(name, (fresh or named)[0], [name])
-    for name in input_names:
-        if name in bound:
-            continue
+    unbound = [n for n in input_names if n not in bound]
+    if len([t for t in tables if t not in used]) < len(unbound):
+        unbound = [n for n in unbound if n not in optional]
+    for name in unbound:
         free = [t for t in tables if t not in used]
         if not free:
             columns = "; ".join(

@@ -158,7 +158,11 @@ def evaluate_tables(
     weights_table: Table | None = None,
 ) -> Evaluation:
     label = ",".join(r.loss.name for r in requests)
-    bindings = bind_inputs(input_names(requests), tables, options.columns, weights_table, label)
+    every = [i for r in requests for i in r.loss.inputs]
+    optional = frozenset(i.name for i in every) - {i.name for i in every if not i.optional}
+    bindings = bind_inputs(
+        input_names(requests), tables, options.columns, weights_table, label, optional
+    )
     specs = {i.name: i for r in requests for i in r.loss.inputs} | {WEIGHTS: WEIGHTS_INPUT}
     return _Run(requests, bindings, specs, options).run()
 
@@ -317,7 +321,7 @@ class _Run:
             arrays[label_name] = self._labels(label_name, arrays[label_name], keep)
         for index, request in enumerate(self.requests):
             loss = request.loss
-            own = {i.name: arrays[i.name] for i in loss.inputs}
+            own = {i.name: arrays[i.name] for i in loss.inputs if i.name in arrays}
             for check_index, check in enumerate(loss.checks):
                 mask = np.asarray(check.rows(**own, **request.params), dtype=bool)
                 if mask.any():

@@ -28,6 +28,9 @@ class Input:
     input, other capitals (``"C"``, ``"D"``) must agree wherever they appear, and a
     ``"*"``-prefixed symbol (``"*D"``) stands for any number of trailing dimensions.
     ``kind`` is ``"real"`` for floats or ``"label"`` for integer class indices.
+    ``alt_shape`` is a second accepted pattern (class indices or per-class columns);
+    ``row_axis`` says where N sits when it is not first (CTC's (T, N, C)); an
+    ``optional`` input is left out when no file is left for it.
     """
 
     name: str
@@ -36,6 +39,7 @@ class Input:
     kind: str = "real"
     alt_shape: tuple[str, ...] | None = None
     row_axis: int = 0
+    optional: bool = False
 
     def shape_text(self) -> str:
         text = _pattern_text(self.shape)
@@ -224,7 +228,13 @@ class Loss:
             "summary": self.summary,
             "formula": self.formula,
             "inputs": [
-                {"name": i.name, "shape": i.shape_text(), "kind": i.kind, "doc": i.doc}
+                {
+                    "name": i.name,
+                    "shape": i.shape_text(),
+                    "kind": i.kind,
+                    "optional": i.optional,
+                    "doc": i.doc,
+                }
                 for i in self.inputs
             ],
             "params": [

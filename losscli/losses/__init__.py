@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from losscli.registry import Loss
+
+FAMILY_MODULES = (
+    "regression",
+    "binary",
+    "multiclass",
+    "probabilistic",
+    "distribution",
+    "segmentation",
+    "boxes",
+    "metric",
+    "sequence",
+)
 
 
 def builtin_losses() -> list[Loss]:
-    from losscli.losses import binary, multiclass, regression
-
-    return [*regression.LOSSES, *binary.LOSSES, *multiclass.LOSSES]
+    losses: list[Loss] = []
+    for name in FAMILY_MODULES:
+        losses += import_module(f"losscli.losses.{name}").LOSSES
+    return losses

@@ -109,7 +109,8 @@ def class_indices(name: str, class_axis: int, ignore: bool = True) -> tuple[Chec
             rows=fractional,
             error=True,
             input="targets",
-            message="targets ({origin}) row {row}: {value} is not a class index; " + name
+            message="targets ({origin}) row {row}: {value} is not a class index; "
+            + name
             + " expects integer class indices (or per-class probabilities, one column a class)",
         ),
         Check(
@@ -129,7 +130,8 @@ def binary_targets_outside_unit_interval(name: str) -> Check:
 
     return Check(
         rows=rows,
-        message="{count} of {n} rows have targets outside [0, 1] (first: row {row}); " + name
+        message="{count} of {n} rows have targets outside [0, 1] (first: row {row}); "
+        + name
         + " expects 0/1 labels or probabilities",
     )
 
