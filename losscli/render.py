@@ -49,6 +49,10 @@ def params_text(params: Mapping[str, Any]) -> str:
 
 
 def _plain(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return ",".join(_plain(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -167,11 +171,13 @@ def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[st
         return
     from rich.table import Table
 
-    table = Table(box=None, header_style="bold")
-    for header in headers:
-        table.add_column(header, no_wrap=header != "aliases", overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    # On a terminal: what each loss is for; inputs, parameters and aliases are in `info`.
+    table = Table(box=None, header_style="bold", caption="details: losscli info NAME")
+    table.add_column("name", no_wrap=True)
+    table.add_column("family", no_wrap=True)
+    table.add_column("summary")
+    for loss in losses:
+        table.add_row(loss["name"], loss["family"], loss["summary"])
     _print(table, out)
 
 

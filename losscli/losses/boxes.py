@@ -69,7 +69,7 @@ def ciou(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     l = 1 - IoU + rho^2 / c^2 + a v
 
     >>> ciou(np.array([[0.0, 0, 2, 1]]), np.array([[2.0, 0, 3, 1]]))  # doctest: +ELLIPSIS
-    array([1.3811...])
+    array([1.2266...])
     """
     s = _parts(predictions, targets)
     wp, hp = predictions[:, 2] - predictions[:, 0], predictions[:, 3] - predictions[:, 1]

@@ -248,7 +248,7 @@ LOSSES = (
                 "negative (log-probabilities need -p log_target=true)",
             ),
         ),
-        properties=frozenset({"zero_at_perfect"}),
+        properties=frozenset({"nonnegative"}),
     ),
     Loss(
         name="js_divergence",
