@@ -1,18 +1,21 @@
-"""Every loss against values computed by PyTorch, scikit-learn, Keras or mpmath.
+"""Every loss against values computed by PyTorch, scikit-learn, Keras, scipy or mpmath.
 
-The values were produced by tests/fixtures/make_fixtures.py; each case names its source.
+The values were produced by tests/fixtures/make_fixtures.py (regression) and
+tests/fixtures/make_catalogue_fixtures.py (everything else); each case names its source.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-from conftest import FIXTURES, SAMPLE
+from conftest import FIXTURES, ROOT, SAMPLE
 
 from losscli.evaluate import Options, evaluate, evaluate_arrays, resolve_requests
 from losscli.registry import default_registry
 
-CASES = FIXTURES["cases"]
+CASES = FIXTURES["cases"] + json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"]
 
 
 def _id(case):
@@ -21,14 +24,20 @@ def _id(case):
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_matches_independent_implementation(case):
-    params = [f"{k}={v}" for k, v in case["params"].items()]
+    params = [
+        f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in case["params"].items()
+    ]
     requests = resolve_requests(case["loss"], params, default_registry())
-    arrays = {"predictions": np.array(case["predictions"]), "targets": np.array(case["targets"])}
+    named = case.get("inputs") or {k: case[k] for k in ("predictions", "targets")}
+    arrays = {name: np.array(values) for name, values in named.items()}
     if "weights" in case:
         arrays["weights"] = np.array(case["weights"])
-    result = evaluate_arrays(requests, arrays, Options(reduction=case["reduction"])).results[0]
+    options = Options(reduction=case["reduction"], convention=case.get("convention"))
+    result = evaluate_arrays(requests, arrays, options).results[0]
     got = result.values if case["reduction"] == "none" else result.value
-    np.testing.assert_allclose(got, case["expected"], rtol=case["rtol"], atol=0)
+    expected = np.array(case["expected"], dtype=np.float64)  # null -> NaN
+    np.testing.assert_allclose(got, expected, rtol=case["rtol"], atol=0)
 
 
 def test_every_loss_has_golden_values():

@@ -59,10 +59,12 @@ def _smooth(targets: np.ndarray, label_smoothing: float) -> np.ndarray:
 
 
 def _bce_from_logits(x: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
-    # (1 - y) x + (1 + (w - 1) y) softplus(-x): exact for logits of any size.
-    if pos_weight is None:
-        return (1.0 - y) * x + softplus(-x)
-    return (1.0 - y) * x + (1.0 + (pos_weight - 1.0) * y) * softplus(-x)
+    # PyTorch's (1 - y) x + (1 + (w - 1) y) softplus(-x), rewritten as a sum of two
+    # non-negative terms: (1 - y) x + softplus(-x) cancels to 0 for x = -40, y = 0.
+    positive = y * softplus(-x)
+    if pos_weight is not None:
+        positive = positive * pos_weight
+    return positive + (1.0 - y) * softplus(x)
 
 
 def _bce_from_probabilities(
@@ -89,7 +91,7 @@ def bce(
     y' = y (1 - s) + s / 2;  l = -mean_k [ w_k y' log p + (1 - y') log(1 - p) ]
 
     Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a finite loss.
-    From logits x: l = mean_k [ (1 - y') x + (1 + (w_k - 1) y') log(1 + exp(-x)) ].
+    From logits x: l = mean_k [ w_k y' softplus(-x) + (1 - y') softplus(x) ].
 
     >>> bce(np.array([0.5, 1.0]), np.array([1.0, 0.0]))  # doctest: +ELLIPSIS
     array([  0.6931...,  100. ...])
@@ -124,7 +126,7 @@ def bce_with_logits(
 ) -> np.ndarray:
     """Binary cross-entropy from logits per row (PyTorch BCEWithLogitsLoss).
 
-    l = mean_k [ (1 - y) x + (1 + (w_k - 1) y) log(1 + exp(-x)) ]
+    l = mean_k [ w_k y softplus(-x) + (1 - y) softplus(x) ],  softplus(z) = log(1 + exp(z))
 
     >>> bce_with_logits(np.array([1e4, -1e4]), np.array([0.0, 0.0]))
     array([10000.,     0.])
@@ -373,7 +375,7 @@ LOSSES = (
         aliases=("BCEWithLogitsLoss", "sigmoid_cross_entropy", "binary_crossentropy_from_logits"),
         family="classification",
         summary="Binary cross-entropy from logits, exact for logits of any size.",
-        formula="l = mean_k [ (1 - y) x + (1 + (w_k - 1) y) log(1 + exp(-x)) ]",
+        formula="l = mean_k [ w_k y log(1 + exp(-x)) + (1 - y) log(1 + exp(x)) ]",
         inputs=LOGIT_INPUTS,
         params=(_POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce_with_logits,

@@ -242,8 +242,10 @@ LOSSES = (
         fn=tversky,
         reference=_ref_overlap("tversky"),
         convention="textbook",
-        convention_detail="Salehi et al. 2017; with smooth=0 it is keras.losses.Tversky"
-        "(axis=1) on each row. alpha = beta = 0.5 gives dice." + _INDEX_NOTE,
+        convention_detail="Salehi et al. 2017 (alpha weighs false positives, beta false "
+        "negatives). keras.losses.Tversky applies its alpha to sum y (1 - p), the false "
+        "negatives, so Keras's Tversky(alpha=a, beta=b) is tversky with alpha=b, beta=a "
+        "(and smooth=0). alpha = beta = 0.5 gives dice." + _INDEX_NOTE,
         when_to_use="Segmentation where missing foreground costs more than extra "
         "foreground (beta > alpha raises recall).",
         checks=_overlap_checks("tversky"),
