@@ -146,6 +146,11 @@ def cli() -> None:
     type=click.Choice(INPUT_FORMATS),
     help="Format of stdin ('-') and of files whose extension says none. Default for stdin: csv.",
 )
+@click.option(
+    "--convention",
+    type=click.Choice(("torch", "keras", "sklearn")),
+    help="Reproduce that library's number where libraries disagree (see 'losscli info LOSS').",
+)
 @output_option
 def compute(
     losses: str,
@@ -156,17 +161,21 @@ def compute(
     weights: str | None,
     nan: str,
     fmt: str | None,
+    convention: str | None,
     output: str | None,
 ) -> None:
-    """Compute one or more losses on prediction and target files.
+    """Compute one or more losses, or a weighted sum of losses, on prediction files.
 
     INPUT files fill the loss's inputs in order (predictions, then targets); '-' reads
-    stdin. Formats: .csv, .tsv, .csv.gz, .parquet, .npy, .npz.
+    stdin; an .npz supplies every input named after one of its arrays. Formats: .csv,
+    .tsv, .csv.gz, .parquet, .npy, .npz.
 
     \b
     Examples:
       losscli compute mse preds.csv targets.csv
       losscli compute mse,mae,huber preds.parquet targets.parquet -p delta=0.5
+      losscli compute cross_entropy logits.npy labels.csv -p class_weights=1,2,0.5
+      losscli compute '0.5*cross_entropy + 0.5*dice' logits.npy y.npy -p dice.from_logits=true
       losscli compute mse both.csv --col predictions=yhat --col targets=y
       losscli compute huber preds.npy targets.npy --reduction none -o csv
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
@@ -182,6 +191,7 @@ def compute(
         columns=_pairs(columns, "--col"),
         weights=weights,
         format=fmt,
+        convention=convention,
     )
     evaluation = evaluate(requests, inputs, options)
     for warning in evaluation.warnings:

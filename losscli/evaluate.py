@@ -7,6 +7,7 @@ anything the user must fix and returns warnings as text for the caller to show.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.binding import WEIGHTS, Binding, bind_inputs
+from losscli.composite import parse_spec
 from losscli.errors import InputError, UsageError
 from losscli.readers import Table, open_table
 from losscli.readers.memory import ArrayTable
@@ -27,10 +29,11 @@ WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
 
 @dataclass(frozen=True)
 class Request:
-    """One loss to evaluate, with its checked parameters."""
+    """One loss to evaluate, with its checked parameters and, in a weighted sum, its weight."""
 
     loss: Loss
     params: dict[str, Any]
+    weight: float | None = None
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Result:
     n: int
     value: float | None = None
     values: np.ndarray | None = None
+    weight: float | None = None
+    convention: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The result as the JSON contract spells it."""
@@ -50,6 +55,10 @@ class Result:
             "params": self.params,
             "n": self.n,
         }
+        if self.weight is not None:
+            out["weight"] = self.weight
+        if self.convention is not None:
+            out["convention"] = self.convention
         if self.values is not None:
             out["values"] = self.values
         else:
@@ -79,10 +88,9 @@ def resolve_requests(spec: str, param_pairs: Sequence[str], registry: Registry) 
 
     An unscoped parameter applies to every listed loss that declares it; at least one must.
     """
+    names, weights = parse_spec(spec)
     losses: list[Loss] = []
-    for name in (part.strip() for part in spec.split(",")):
-        if not name:
-            raise UsageError(f"empty loss name in '{spec}'")
+    for name in names:
         loss = registry.get(name)
         if loss in losses:
             raise UsageError(f"{loss.name} is listed twice in '{spec}'")
@@ -109,7 +117,26 @@ def resolve_requests(spec: str, param_pairs: Sequence[str], registry: Registry) 
             raise UsageError(f"-p {pair}: no loss asked for has a parameter '{key}' ({valid})")
         for loss in owners:
             given[loss.name][key] = value
-    return [Request(loss, resolve_params(loss, given[loss.name])) for loss in losses]
+    for loss in losses:
+        for key, text in given[loss.name].items():
+            param = loss.param(key)
+            if param is not None and param.kind == "floats" and os.path.isfile(text):
+                given[loss.name][key] = _vector_from_file(text, f"{loss.name}.{key}")
+    return [
+        Request(loss, resolve_params(loss, given[loss.name]), None if weights is None else w)
+        for loss, w in zip(losses, weights or [None] * len(losses))
+    ]
+
+
+def _vector_from_file(path: str, what: str) -> str:
+    """A per-class parameter read from a file (one column or one row) as a comma list."""
+    table = open_table(path, None)
+    values = np.concatenate(
+        [np.asarray(a, dtype=np.float64).ravel() for a in table.read({"v": None}).values()]
+    )
+    if values.size == 0 or not np.isfinite(values).all():
+        raise InputError(f"{what}: {path} must hold finite numbers, one per class")
+    return ",".join(repr(float(v)) for v in values)
 
 
 def input_names(requests: Sequence[Request]) -> list[str]:
@@ -164,7 +191,22 @@ def evaluate_tables(
         input_names(requests), tables, options.columns, weights_table, label, optional
     )
     specs = {i.name: i for r in requests for i in r.loss.inputs} | {WEIGHTS: WEIGHTS_INPUT}
-    return _Run(requests, bindings, specs, options).run()
+    evaluation = _Run(requests, bindings, specs, options).run()
+    if any(r.weight is not None for r in requests):
+        evaluation.results.append(weighted_total(requests, evaluation.results))
+    return evaluation
+
+
+def weighted_total(requests: Sequence[Request], results: Sequence[Result]) -> Result:
+    """sum_k w_k L_k over the terms of a weighted sum, reduced or per row."""
+    expression = " + ".join(f"{r.weight:g}*{r.loss.name}" for r in requests).replace("+ -", "- ")
+    first = results[0]
+    total = Result(expression, first.reduction, {}, first.n, convention=first.convention)
+    if first.values is not None:
+        total.values = sum(r.weight * res.values for r, res in zip(requests, results))
+    else:
+        total.value = math.fsum(r.weight * res.value for r, res in zip(requests, results))
+    return total
 
 
 class _Run:
@@ -415,7 +457,14 @@ class _Run:
     def _result(self, index: int, request: Request, warnings: list[str]) -> Result:
         loss = request.loss
         reduction = self.options.reduction
-        result = Result(loss.name, reduction, dict(request.params), self.used)
+        result = Result(
+            loss.name,
+            reduction,
+            dict(request.params),
+            self.used,
+            weight=request.weight,
+            convention=self.options.convention,
+        )
         if reduction == "none":
             result.values = np.concatenate(self.pieces[index])
             return result

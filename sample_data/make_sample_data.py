@@ -1,7 +1,12 @@
-"""Regenerate sample_data/regression: a week-ahead demand forecast for 200 store-days.
+"""Regenerate sample_data/: small, realistic inputs for every family of losses.
+
+- regression/: a week-ahead demand forecast for 200 store-days.
+- classification/: a 4-class image classifier on 120 images (logits, labels, probabilities).
+- segmentation/: 6 images of 8x8 pixels, 3 classes (logits (N, C, H, W), label masks).
+- sequence/ctc.npz: a CTC batch (log_probs (T, N, C), padded targets and lengths).
 
 Run from the repository root: python sample_data/make_sample_data.py
-Values are rounded to 2 decimals so that the CSV, Parquet and NPY copies hold the same numbers.
+Values are rounded so that the CSV, Parquet and NPY copies hold the same numbers.
 """
 
 from __future__ import annotations
@@ -36,12 +41,60 @@ def main() -> None:
     pq.write_table(pa.table({"target": targets}), HERE / "targets.parquet")
     np.save(HERE / "preds.npy", preds)
     np.save(HERE / "targets.npy", targets)
+    classification(rng)
+    segmentation(rng)
+    sequence(rng)
 
 
-def _csv(path: Path, header: list[str], columns: list) -> None:
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
+
+
+def classification(rng: np.random.Generator) -> None:
+    out = HERE.parent / "classification"
+    out.mkdir(exist_ok=True)
+    n, classes = 120, ("cat", "dog", "fox", "owl")
+    labels = rng.integers(0, 4, n)
+    logits = rng.normal(0, 1.2, (n, 4))
+    logits[np.arange(n), labels] += rng.normal(2.0, 1.5, n)  # mostly right, sometimes not
+    logits = np.round(logits, 3)
+    probs = np.round(_softmax(logits, 1), 6)
+    probs[:, -1] = np.round(1 - probs[:, :-1].sum(axis=1), 6)
+    np.save(out / "logits.npy", logits)
+    _csv(out / "logits.csv", [f"logit_{c}" for c in classes], list(logits.T), "{:.3f}")
+    _csv(out / "labels.csv", ["label"], [labels], "{:d}")
+    pq.write_table(pa.table({f"p_{c}": probs[:, i] for i, c in enumerate(classes)}),
+                   out / "probs.parquet")
+    pq.write_table(pa.table({"label": labels}), out / "labels.parquet")
+
+
+def segmentation(rng: np.random.Generator) -> None:
+    out = HERE.parent / "segmentation"
+    out.mkdir(exist_ok=True)
+    masks = rng.integers(0, 3, (6, 8, 8))
+    logits = rng.normal(0, 1, (6, 3, 8, 8))
+    logits += 2.5 * (masks[:, None] == np.arange(3)[None, :, None, None])
+    np.save(out / "logits.npy", np.round(logits, 3))
+    np.save(out / "masks.npy", masks)
+
+
+def sequence(rng: np.random.Generator) -> None:
+    out = HERE.parent / "sequence"
+    out.mkdir(exist_ok=True)
+    t, n, c, s = 30, 4, 6, 8
+    target_lengths = np.array([8, 5, 3, 6])
+    targets = rng.integers(1, c, (n, s))
+    targets[np.arange(s)[None, :] >= target_lengths[:, None]] = 0
+    log_probs = np.log(_softmax(rng.normal(0, 2, (t, n, c)), 2))
+    np.savez(out / "ctc.npz", log_probs=log_probs, targets=targets,
+             input_lengths=np.array([30, 25, 20, 28]), target_lengths=target_lengths)
+
+
+def _csv(path: Path, header: list[str], columns: list, fmt: str = "{:.2f}") -> None:
     lines = [",".join(header)]
     for row in zip(*columns):
-        lines.append(",".join(v if isinstance(v, str) else f"{v:.2f}" for v in row))
+        lines.append(",".join(v if isinstance(v, str) else fmt.format(v) for v in row))
     path.write_text("\n".join(lines) + "\n")
 
 
