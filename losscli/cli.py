@@ -107,9 +107,25 @@ def cli() -> None:
     """
 
 
+plugin_option = click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    metavar="FILE.py",
+    help="Load user-defined losses from a Python file (see losscli.plugins). Repeatable.",
+)
+
+
+def _registry(plugins: tuple[str, ...], load_all: bool = False) -> Any:
+    """Built-in losses, plus plugin files, plus entry-point plugins when looked up."""
+    from losscli.plugins import registry_with
+
+    return registry_with(plugins, load_all=load_all)
+
+
 @cli.command()
-@click.argument("losses", metavar="LOSS[,LOSS...]")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("losses", required=False, metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option(
     "--col",
     "columns",
@@ -147,6 +163,13 @@ def cli() -> None:
     help="Format of stdin ('-') and of files whose extension says none. Default for stdin: csv.",
 )
 @click.option(
+    "--tasks",
+    "tasks_file",
+    metavar="FILE.toml",
+    help="Evaluate the [[task]]s of a TOML file and their weighted total (no LOSS or INPUT).",
+)
+@plugin_option
+@click.option(
     "--convention",
     type=click.Choice(("torch", "keras", "sklearn")),
     help="Reproduce that library's number where libraries disagree (see 'losscli info LOSS').",
@@ -161,6 +184,8 @@ def compute(
     weights: str | None,
     nan: str,
     fmt: str | None,
+    tasks_file: str | None,
+    plugins: tuple[str, ...],
     convention: str | None,
     output: str | None,
 ) -> None:
@@ -176,15 +201,15 @@ def compute(
       losscli compute mse,mae,huber preds.parquet targets.parquet -p delta=0.5
       losscli compute cross_entropy logits.npy labels.csv -p class_weights=1,2,0.5
       losscli compute '0.5*cross_entropy + 0.5*dice' logits.npy y.npy -p dice.from_logits=true
+      losscli compute --tasks tasks.toml
       losscli compute mse both.csv --col predictions=yhat --col targets=y
       losscli compute huber preds.npy targets.npy --reduction none -o csv
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
     """
     from losscli.evaluate import Options, evaluate, resolve_requests
-    from losscli.registry import default_registry
     from losscli.render import write_results
 
-    requests = resolve_requests(losses, params, default_registry())
+    registry = _registry(plugins)
     options = Options(
         reduction=reduction,
         nan=nan,
@@ -193,7 +218,19 @@ def compute(
         format=fmt,
         convention=convention,
     )
-    evaluation = evaluate(requests, inputs, options)
+    if tasks_file:
+        if losses or inputs or columns or params or weights:
+            raise click.UsageError(
+                "--tasks takes losses, inputs, --col, -p and --weights from the TOML file; "
+                "give none on the command line"
+            )
+        from losscli.tasks import evaluate_tasks, load_tasks
+
+        evaluation = evaluate_tasks(load_tasks(tasks_file), registry, options)
+    else:
+        if not losses or not inputs:
+            raise click.UsageError("give a LOSS and at least one INPUT file (or --tasks FILE)")
+        evaluation = evaluate(resolve_requests(losses, params, registry), inputs, options)
     for warning in evaluation.warnings:
         click.echo(f"losscli: warning: {warning}", err=True)
     write_results([r.record() for r in evaluation.results], output or _default_output(), sys.stdout)
@@ -201,8 +238,9 @@ def compute(
 
 @cli.command("list")
 @click.option("--family", help="Only losses of this family (e.g. regression).")
+@plugin_option
 @output_option
-def list_losses(family: str | None, output: str | None) -> None:
+def list_losses(family: str | None, plugins: tuple[str, ...], output: str | None) -> None:
     """List every loss with its aliases, family, inputs and parameters.
 
     \b
@@ -210,10 +248,9 @@ def list_losses(family: str | None, output: str | None) -> None:
       losscli list
       losscli list --family regression -o json
     """
-    from losscli.registry import default_registry
     from losscli.render import write_loss_list
 
-    losses = [loss.describe() for loss in default_registry()]
+    losses = [loss.describe() for loss in _registry(plugins, load_all=True)]
     if family:
         families = sorted({loss["family"] for loss in losses})
         losses = [loss for loss in losses if loss["family"] == family.lower()]
@@ -227,8 +264,9 @@ def list_losses(family: str | None, output: str | None) -> None:
 
 @cli.command()
 @click.argument("loss")
+@plugin_option
 @output_option
-def info(loss: str, output: str | None) -> None:
+def info(loss: str, plugins: tuple[str, ...], output: str | None) -> None:
     """Show a loss's formula, inputs, parameters, convention and when to use it.
 
     \b
@@ -236,10 +274,9 @@ def info(loss: str, output: str | None) -> None:
       losscli info huber
       losscli info l2 -o json
     """
-    from losscli.registry import default_registry
     from losscli.render import write_loss_info
 
-    write_loss_info(default_registry().get(loss).describe(), output or "table", sys.stdout)
+    write_loss_info(_registry(plugins).get(loss).describe(), output or "table", sys.stdout)
 
 
 def main() -> None:

@@ -46,10 +46,12 @@ class Result:
     values: np.ndarray | None = None
     weight: float | None = None
     convention: str | None = None
+    task: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The result as the JSON contract spells it."""
-        out: dict[str, Any] = {
+        out: dict[str, Any] = {"task": self.task} if self.task is not None else {}
+        out |= {
             "loss": self.loss,
             "reduction": self.reduction,
             "params": self.params,

@@ -191,7 +191,7 @@ class Loss:
     formula: str
     inputs: tuple[Input, ...]
     fn: Callable[..., Any]
-    reference: Callable[..., Any]
+    reference: Callable[..., Any] | None
     convention: str
     convention_detail: str
     when_to_use: str
@@ -280,6 +280,18 @@ class Registry:
         self._losses: dict[str, Loss] = {}
         self._by_key: dict[str, Loss] = {}
         self._source: dict[str, str] = {}
+        # Called with a name that is not registered, so plugins can load on demand.
+        self.on_missing: Callable[[str], None] | None = None
+
+    def copy(self) -> Registry:
+        other = Registry()
+        other._losses = dict(self._losses)
+        other._by_key = dict(self._by_key)
+        other._source = dict(self._source)
+        return other
+
+    def source(self, name: str) -> str:
+        return self._source[name]
 
     def register(self, loss: Loss, source: str = "built-in") -> Loss:
         if loss.convention not in CONVENTIONS:
@@ -303,6 +315,9 @@ class Registry:
 
     def get(self, name: str) -> Loss:
         loss = self._by_key.get(normalize_name(name))
+        if loss is None and self.on_missing is not None:
+            self.on_missing(name)
+            loss = self._by_key.get(normalize_name(name))
         if loss is None:
             close = difflib.get_close_matches(normalize_name(name), self._by_key, n=3, cutoff=0.6)
             names = list(dict.fromkeys(self._by_key[c].name for c in close))

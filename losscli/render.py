@@ -80,10 +80,13 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
             for row in zip(*(r["values"].tolist() for r in records)):
                 out.write(",".join("" if math.isnan(v) else repr(v) for v in row) + "\n")
         else:
-            out.write("loss,reduction,n,value,params\n")
+            tasks = any("task" in r for r in records)
+            out.write(("task," if tasks else "") + "loss,reduction,n,value,params\n")
             for r in records:
+                task = f"{r.get('task', '')}," if tasks else ""
+                loss = f'"{r["loss"]}"' if "," in r["loss"] else r["loss"]
                 out.write(
-                    f"{r['loss']},{r['reduction']},{r['n']},{number(r['value'])},"
+                    f"{task}{loss},{r['reduction']},{r['n']},{number(r['value'])},"
                     f"{params_text(r['params'])}\n"
                 )
     else:
@@ -117,6 +120,9 @@ def results_table(records: Sequence[Mapping[str, Any]]):
             previous = i
         return table
     table = Table()
+    tasks = any("task" in r for r in records)
+    if tasks:
+        table.add_column("task")
     for name, justify in (
         ("loss", "left"),
         ("value", "right"),
@@ -126,9 +132,8 @@ def results_table(records: Sequence[Mapping[str, Any]]):
     ):
         table.add_column(name, justify=justify)
     for r in records:
-        table.add_row(
-            r["loss"], number(r["value"]), r["reduction"], str(r["n"]), params_text(r["params"])
-        )
+        cells = [r["loss"], number(r["value"]), r["reduction"], str(r["n"])]
+        table.add_row(*([r.get("task", "")] if tasks else []), *cells, params_text(r["params"]))
     return table
 
 
@@ -190,6 +195,8 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
         lines.append(f"aliases:     {', '.join(loss['aliases'])}")
     lines.append(f"family:      {loss['family']}")
     lines.append(f"convention:  {loss['convention']} — {loss['convention_detail']}")
+    for name, note in loss.get("other_conventions", {}).items():
+        lines.append(f"  --convention {name}: {note}")
     lines.append(f"formula:     {loss['formula']}")
     lines.append(f"reductions:  {', '.join(loss['reductions'])}")
     lines += ["", "inputs:"]

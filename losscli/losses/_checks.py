@@ -16,7 +16,8 @@ def looks_like_probabilities(x: np.ndarray, class_axis: int | None) -> np.ndarra
     """Rows whose values all lie in [0, 1] and, with a class axis, sum to 1 over it."""
     inside = all_per_row((x >= 0) & (x <= 1))
     if class_axis is None:
-        return inside
+        # Zero logits (an untrained model) are not evidence of probabilities.
+        return inside & any_per_row(x != 0)
     sums = np.abs(x.sum(axis=class_axis) - 1.0) <= _ROW_SUM_TOLERANCE
     return inside & all_per_row(sums)
 
