@@ -198,7 +198,7 @@ def test_zero_weights(run, tmp_path):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["compute"], "Missing argument"),
+        (["compute"], "give a LOSS and at least one INPUT"),
         (["compute", "mse", PREDS, "--bogus"], "--bogus"),
         (["compute", "mse", PREDS, TARGETS, "--reduction", "avg"], "avg"),
         (["nosuchcommand"], "nosuchcommand"),
