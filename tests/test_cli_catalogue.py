@@ -360,3 +360,11 @@ def test_entry_point_plugins_load_only_when_asked_for(run, tmp_path, monkeypatch
     assert r.json()["name"] == "scaled_mae"
     assert (tmp_path / "ep_losses.py.loaded").exists()
     sys.modules.pop("ep_losses", None)
+
+
+def test_convention_sklearn_mape_is_a_fraction(run, tmp_path):
+    write_csv(tmp_path / "p.csv", {"p": np.array([110.0, 45.0])})
+    write_csv(tmp_path / "y.csv", {"y": np.array([100.0, 50.0])})
+    args = ["compute", "mape", tmp_path / "p.csv", tmp_path / "y.csv", "-o", "json"]
+    assert run(*args).value() == pytest.approx(10.0)  # Keras: percent
+    assert run(*args, "--convention", "sklearn").value() == pytest.approx(0.1)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from losscli.losses._common import REGRESSION_INPUTS, elementwise_reference, row_mean
-from losscli.registry import Check, Loss, Param
+from losscli.registry import Check, Loss, Param, Variant
 
 KERAS_EPSILON = 1e-7
 _LOG2 = math.log(2.0)
@@ -61,6 +61,12 @@ def mape(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     np.divide(d, denom, out=d)
     d *= 100.0
     return row_mean(d)
+
+
+def _mape_sklearn(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    # sklearn: a fraction, not percent, with the float64 machine epsilon as the floor.
+    denom = np.maximum(np.abs(targets), np.finfo(np.float64).eps)
+    return row_mean(np.abs(targets - predictions) / denom)
 
 
 def msle(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -255,9 +261,14 @@ LOSSES = (
         fn=mape,
         reference=elementwise_reference(lambda p, t: 100 * abs(t - p) / max(abs(t), KERAS_EPSILON)),
         convention="Keras",
-        convention_detail="keras.losses.MeanAbsolutePercentageError (percent, epsilon 1e-7). "
-        "sklearn's mean_absolute_percentage_error is a fraction (not x100) with epsilon "
-        "2.2e-16.",
+        convention_detail="keras.losses.MeanAbsolutePercentageError (percent, epsilon 1e-7).",
+        variants={
+            "sklearn": Variant(
+                "sklearn.metrics.mean_absolute_percentage_error is a fraction (not x100) and "
+                "floors |y| at 2.2e-16 instead of 1e-7.",
+                fn=_mape_sklearn,
+            )
+        },
         when_to_use="Targets far from zero spanning several orders of magnitude, when the "
         "relative error is what matters.",
         pitfalls=(
