@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from losscli.errors import UsageError
-from losscli.registry import Check, Input, Loss, Param, Registry, Rows, default_registry
+from losscli.registry import (
+    Check,
+    Input,
+    Loss,
+    Param,
+    Registry,
+    Rows,
+    default_registry,
+    normalize_name,
+)
 
 __all__ = ["Check", "Input", "Loss", "Param", "Rows", "loss", "registry_with"]
 
@@ -126,8 +135,6 @@ def registry_with(files: Iterable[str] = (), load_all: bool = False) -> Registry
     for path in files:
         for entry in load_file(path):
             registry.register(entry, source=f"plugin {path}")
-    points = _entry_points()
-
     loaded: set[str] = set()
 
     def load(point: Any) -> None:
@@ -138,14 +145,12 @@ def registry_with(files: Iterable[str] = (), load_all: bool = False) -> Registry
             registry.register(entry, source=f"entry point {point.name} ({point.value})")
 
     if load_all:
-        for point in points:
+        for point in _entry_points():
             load(point)
     else:
-
+        # Scanning installed packages costs start-up time: only for a name not built in.
         def missing(name: str) -> None:
-            from losscli.registry import normalize_name
-
-            for point in points:
+            for point in _entry_points():
                 if normalize_name(point.name) == normalize_name(name):
                     load(point)
 

@@ -122,6 +122,12 @@ def per_class(
     return array
 
 
+def one_hot(indices: np.ndarray, classes: int) -> np.ndarray:
+    """Class indices (N,) as 0/1 rows (N, C); the losses' checks reject out-of-range ones."""
+    index = np.clip(indices.astype(np.int64), 0, classes - 1)
+    return (index[:, None] == np.arange(classes)).astype(np.float64)
+
+
 def math_log(x: float) -> float:
     """log for the slow references, with the same -100 floor as ``clamped_log``."""
     return LOG_FLOOR if x <= 0 else max(math.log(x), LOG_FLOOR)

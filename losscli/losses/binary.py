@@ -17,6 +17,7 @@ from losscli.losses._common import (
     clamped_log,
     log_sigmoid,
     math_log,
+    one_hot,
     pairwise_inputs,
     per_class,
     row_mean,
@@ -239,17 +240,10 @@ def brier(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
         d = predictions - targets
         return d * d
     if targets.ndim == 1:
-        targets = _one_hot(targets, predictions.shape[1])
+        targets = one_hot(targets, predictions.shape[1])
     d = predictions - targets
     scale = 0.5 if predictions.shape[1] == 2 else 1.0
     return scale * (d * d).sum(axis=1)
-
-
-def _one_hot(indices: np.ndarray, classes: int) -> np.ndarray:
-    out = np.zeros((len(indices), classes))
-    inside = (indices >= 0) & (indices < classes)
-    out[np.flatnonzero(inside), indices[inside].astype(np.int64)] = 1.0
-    return out
 
 
 # Slow references: one scalar at a time.

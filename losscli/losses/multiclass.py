@@ -19,6 +19,7 @@ from losscli.losses._common import (
     clamped_log,
     log_softmax,
     math_log,
+    one_hot,
     per_class,
     row_mean,
 )
@@ -211,8 +212,8 @@ def categorical_focal(
     if label_smoothing:
         y = y * (1.0 - label_smoothing) + label_smoothing / classes
     logp = _keras_log_probabilities(predictions, from_logits, _keras)
-    miss = np.exp(logp) if _keras else None
-    factor = (1.0 - miss) ** gamma if _keras else (-np.expm1(logp)) ** gamma
+    # Keras takes 1 - p of its clipped p; otherwise -expm1(log p) keeps 1 - p exact near p = 1.
+    factor = (1.0 - np.exp(logp) if _keras else -np.expm1(logp)) ** gamma
     return row_mean((a * factor * -(y * logp)).sum(axis=-1))
 
 
@@ -269,15 +270,10 @@ def poly1(predictions: np.ndarray, targets: np.ndarray, *, epsilon: float = 2.0)
     array([1.6931...])
     """
     if _is_index(predictions, targets):
-        targets = _one_hot(targets, predictions.shape[1])
+        targets = one_hot(targets, predictions.shape[1])
     logp = log_softmax(predictions, axis=1)
     ce = -(targets * logp).sum(axis=1)
     return ce + epsilon * (targets * -np.expm1(logp)).sum(axis=1)
-
-
-def _one_hot(indices: np.ndarray, classes: int) -> np.ndarray:
-    index = np.clip(indices.astype(np.int64), 0, classes - 1)
-    return (index[:, None] == np.arange(classes)).astype(np.float64)
 
 
 # Slow references: plain loops over rows and classes, (N, C) inputs only.
