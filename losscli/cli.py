@@ -123,17 +123,23 @@ def _registry(plugins: tuple[str, ...], load_all: bool = False) -> Any:
     return registry_with(plugins, load_all=load_all)
 
 
-@cli.command()
-@click.argument("losses", required=False, metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'")
-@click.argument("inputs", nargs=-1, metavar="INPUT...")
-@click.option(
+def _apply(*decorators: Any) -> Any:
+    def wrap(f: Any) -> Any:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return wrap
+
+
+column_option = click.option(
     "--col",
     "columns",
     multiple=True,
     metavar="INPUT=COLUMN",
     help="Take an input from named columns: a name, a glob ('p_*') or a comma list. Repeatable.",
 )
-@click.option(
+param_option = click.option(
     "-p",
     "--param",
     "params",
@@ -141,6 +147,99 @@ def _registry(plugins: tuple[str, ...], load_all: bool = False) -> Any:
     metavar="NAME=VALUE",
     help="Set a loss parameter; LOSS.NAME=VALUE sets it for one loss only. Repeatable.",
 )
+
+# Options every evaluating command shares: how files are read, joined, sliced and reduced.
+data_options = _apply(
+    column_option,
+    param_option,
+    click.option("--weights", metavar="FILE", help="A file with one column of per-row weights."),
+    click.option(
+        "--nan",
+        type=click.Choice(("error", "skip")),
+        default="error",
+        show_default=True,
+        help="What to do with rows holding NaN, inf or missing values.",
+    ),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(INPUT_FORMATS),
+        help="Format of stdin ('-') and of files with no known extension (stdin default: csv).",
+    ),
+    click.option(
+        "--group-by",
+        metavar="COLUMN",
+        help="Also give the value for every group of rows sharing a label in COLUMN (any file).",
+    ),
+    click.option(
+        "--on",
+        metavar="COLUMN",
+        help="Match rows across files by this key column instead of by row order.",
+    ),
+    click.option(
+        "--how",
+        type=click.Choice(("exact", "inner")),
+        default="exact",
+        show_default=True,
+        help="With --on: exact: every file must hold the same keys; inner: drop unmatched rows.",
+    ),
+    plugin_option,
+    click.option(
+        "--convention",
+        type=click.Choice(("torch", "keras", "sklearn")),
+        help="Reproduce that library's number where libraries disagree (see 'losscli info LOSS').",
+    ),
+)
+
+bootstrap_options = _apply(
+    click.option(
+        "--bootstrap",
+        "n_bootstrap",
+        type=click.IntRange(min=10),
+        default=2000,
+        show_default=True,
+        help="Number of bootstrap resamples of the rows.",
+    ),
+    click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        help="Seed of the resampling, so that intervals are reproducible.",
+    ),
+)
+
+
+def _options(kw: dict[str, Any], **overrides: Any) -> Any:
+    """The evaluation options from the shared command-line options (removed from ``kw``)."""
+    from losscli.evaluate import Options
+
+    values = dict(
+        nan=kw.pop("nan"),
+        columns=_pairs(kw.pop("columns"), "--col"),
+        weights=kw.pop("weights"),
+        format=kw.pop("fmt"),
+        convention=kw.pop("convention"),
+        group_by=kw.pop("group_by"),
+        on=kw.pop("on"),
+        how=kw.pop("how"),
+    )
+    if "n_bootstrap" in kw:
+        values |= {"bootstrap": kw.pop("n_bootstrap"), "seed": kw.pop("seed")}
+    if values["how"] == "inner" and not values["on"]:
+        raise click.UsageError("--how inner needs --on COLUMN")
+    return Options(**(values | overrides))
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(f"losscli: warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("losses", required=False, metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@data_options
 @click.option(
     "--reduction",
     type=click.Choice(("mean", "sum", "none")),
@@ -148,46 +247,30 @@ def _registry(plugins: tuple[str, ...], load_all: bool = False) -> Any:
     show_default=True,
     help="mean: weighted mean over rows; sum: weighted sum; none: one value per row.",
 )
-@click.option("--weights", metavar="FILE", help="A file with one column of per-row weights.")
 @click.option(
-    "--nan",
-    type=click.Choice(("error", "skip")),
-    default="error",
-    show_default=True,
-    help="What to do with rows holding NaN, inf or missing values.",
+    "--ci",
+    type=float,
+    metavar="LEVEL",
+    help="Add a bootstrap confidence interval of this level (e.g. 0.95) to every value.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(INPUT_FORMATS),
-    help="Format of stdin ('-') and of files whose extension says none. Default for stdin: csv.",
-)
+@bootstrap_options
 @click.option(
     "--tasks",
     "tasks_file",
     metavar="FILE.toml",
     help="Evaluate the [[task]]s of a TOML file and their weighted total (no LOSS or INPUT).",
 )
-@plugin_option
-@click.option(
-    "--convention",
-    type=click.Choice(("torch", "keras", "sklearn")),
-    help="Reproduce that library's number where libraries disagree (see 'losscli info LOSS').",
-)
 @output_option
 def compute(
-    losses: str,
+    losses: str | None,
     inputs: tuple[str, ...],
-    columns: tuple[str, ...],
     params: tuple[str, ...],
-    reduction: str,
-    weights: str | None,
-    nan: str,
-    fmt: str | None,
-    tasks_file: str | None,
     plugins: tuple[str, ...],
-    convention: str | None,
+    reduction: str,
+    ci: float | None,
+    tasks_file: str | None,
     output: str | None,
+    **kw: Any,
 ) -> None:
     """Compute one or more losses, or a weighted sum of losses, on prediction files.
 
@@ -201,29 +284,25 @@ def compute(
       losscli compute mse,mae,huber preds.parquet targets.parquet -p delta=0.5
       losscli compute cross_entropy logits.npy labels.csv -p class_weights=1,2,0.5
       losscli compute '0.5*cross_entropy + 0.5*dice' logits.npy y.npy -p dice.from_logits=true
+      losscli compute mse preds.csv targets.parquet --on id --group-by region --ci 0.95
       losscli compute --tasks tasks.toml
       losscli compute mse both.csv --col predictions=yhat --col targets=y
       losscli compute huber preds.npy targets.npy --reduction none -o csv
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
     """
-    from losscli.evaluate import Options, evaluate, resolve_requests
+    from losscli.evaluate import evaluate, resolve_requests
     from losscli.render import write_results
 
     registry = _registry(plugins)
-    options = Options(
-        reduction=reduction,
-        nan=nan,
-        columns=_pairs(columns, "--col"),
-        weights=weights,
-        format=fmt,
-        convention=convention,
-    )
+    options = _options(kw, reduction=reduction, ci=ci)
     if tasks_file:
-        if losses or inputs or columns or params or weights:
+        if losses or inputs or options.columns or params or options.weights:
             raise click.UsageError(
                 "--tasks takes losses, inputs, --col, -p and --weights from the TOML file; "
                 "give none on the command line"
             )
+        if options.group_by or options.on or ci is not None:
+            raise click.UsageError("--group-by, --on and --ci do not apply to --tasks")
         from losscli.tasks import evaluate_tasks, load_tasks
 
         evaluation = evaluate_tasks(load_tasks(tasks_file), registry, options)
@@ -231,8 +310,7 @@ def compute(
         if not losses or not inputs:
             raise click.UsageError("give a LOSS and at least one INPUT file (or --tasks FILE)")
         evaluation = evaluate(resolve_requests(losses, params, registry), inputs, options)
-    for warning in evaluation.warnings:
-        click.echo(f"losscli: warning: {warning}", err=True)
+    _warn(evaluation.warnings)
     write_results([r.record() for r in evaluation.results], output or _default_output(), sys.stdout)
 
 

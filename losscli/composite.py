@@ -6,6 +6,7 @@ import re
 
 from losscli.errors import UsageError
 
+_EXPONENT = re.compile(r"^\s*[0-9.]+[eE]$")  # a term so far that ends in a number's exponent
 _TERM = re.compile(r"^\s*(?:([0-9.eE+-]+)\s*\*\s*)?([A-Za-z_][\w.-]*)\s*$")
 
 
@@ -44,7 +45,8 @@ def _terms(spec: str) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     sign, start = 1.0, 0
     for i, char in enumerate(spec):
-        if char in "+-" and i > start and spec[i - 1] not in "eE*" and spec[start:i].strip():
+        so_far = spec[start:i]
+        if char in "+-" and so_far.strip() and not _EXPONENT.match(so_far) and spec[i - 1] != "*":
             out.append((sign, spec[start:i]))
             sign, start = (1.0 if char == "+" else -1.0), i + 1
     out.append((sign, spec[start:]))

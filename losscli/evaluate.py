@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import labels
 from losscli.binding import WEIGHTS, Binding, bind_inputs
 from losscli.composite import parse_spec
 from losscli.errors import InputError, UsageError
@@ -21,10 +22,13 @@ from losscli.readers import Table, open_table
 from losscli.readers.memory import ArrayTable
 from losscli.reduction import Partial
 from losscli.registry import Input, Loss, Registry, Rows, resolve_params
+from losscli.resample import RowData, interval, replicates
 from losscli.shapes import match_shapes
 
 CHUNK_ROWS = 1 << 18
 WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
+GROUP = "\0group"  # the binding of the --group-by column; never a loss input's name
+GROUP_INPUT = Input(GROUP, ("N",), "group labels")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,22 @@ class Request:
     loss: Loss
     params: dict[str, Any]
     weight: float | None = None
+
+
+@dataclass
+class GroupValue:
+    """A loss reduced over the rows of one ``--group-by`` group."""
+
+    group: Any
+    n: int
+    value: float
+    ci: tuple[float, float] | None = None
+
+    def record(self) -> dict[str, Any]:
+        out = {"group": self.group, "n": self.n, "value": self.value}
+        if self.ci is not None:
+            out["ci"] = list(self.ci)
+        return out
 
 
 @dataclass
@@ -47,6 +67,10 @@ class Result:
     weight: float | None = None
     convention: str | None = None
     task: str | None = None
+    ci: tuple[float, float] | None = None
+    confidence: float | None = None
+    group_by: str | None = None
+    groups: list[GroupValue] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
         """The result as the JSON contract spells it."""
@@ -65,6 +89,12 @@ class Result:
             out["values"] = self.values
         else:
             out["value"] = self.value
+        if self.ci is not None:
+            out["ci"] = list(self.ci)
+            out["confidence"] = self.confidence
+        if self.group_by is not None:
+            out["group_by"] = self.group_by
+            out["groups"] = [g.record() for g in self.groups]
         return out
 
 
@@ -72,6 +102,8 @@ class Result:
 class Evaluation:
     results: list[Result]
     warnings: list[str] = field(default_factory=list)
+    rows: list[RowData] | None = None  # per request, when Options.keep_rows
+    group_labels: list[Any] | None = None  # the label of each group id in ``rows``
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,60 @@ class Options:
     format: str | None = None
     chunk_rows: int = CHUNK_ROWS
     convention: str | None = None
+    group_by: str | None = None
+    on: str | None = None
+    how: str = "exact"
+    ci: float | None = None  # confidence of a bootstrap interval for every reduced value
+    bootstrap: int = 2000
+    seed: int = 0
+    keep_rows: bool = False  # return each loss's per-row parts (for comparisons)
+
+
+@dataclass
+class Inputs:
+    """Opened input files, aligned by key when asked, and where the group labels come from."""
+
+    tables: list[Table]
+    weights: Table | None = None
+    group: Binding | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def open_inputs(files: Sequence[str], options: Options) -> Inputs:
+    """Open ``files`` (and ``options.weights``), join them on ``options.on``, find the group."""
+    if sum(f == "-" for f in files) > 1:
+        raise UsageError("stdin ('-') can be given only once")
+    tables = [open_table(path, options.format) for path in files]
+    if options.weights:
+        tables.append(open_table(options.weights, options.format))
+    notes: list[str] = []
+    if options.on:
+        tables, notes = _join(tables, options.on, options.how)
+    group = None
+    if options.group_by:
+        column = options.group_by
+        holders = [t for t in tables if column in t.columns]
+        if not holders:
+            listing = "; ".join(f"{t.display}: {', '.join(t.columns) or 'none'}" for t in tables)
+            raise InputError(f"--group-by {column}: no input file has that column ({listing})")
+        holders[0].mark_labels([column])
+        group = Binding(holders[0], (column,))
+    for table in tables:
+        table.hide([c for c in (options.on, options.group_by) if c])
+    weights = tables.pop() if options.weights else None
+    return Inputs(tables, weights, group, notes)
+
+
+def _join(tables: list[Table], key: str, how: str) -> tuple[list[Table], list[str]]:
+    from losscli.joins import join
+
+    unique: list[Table] = []
+    for table in tables:
+        if table not in unique:
+            unique.append(table)
+    joined, notes = join(unique, key, how)
+    mapping = {id(t): j for t, j in zip(unique, joined)}
+    return [mapping[id(t)] for t in tables], notes
 
 
 def resolve_requests(spec: str, param_pairs: Sequence[str], registry: Registry) -> list[Request]:
@@ -161,11 +247,23 @@ def evaluate(requests: Sequence[Request], files: Sequence[str], options: Options
                     else ""
                 )
             )
-    if sum(f == "-" for f in files) > 1:
-        raise UsageError("stdin ('-') can be given only once")
-    tables = [open_table(path, options.format) for path in files]
-    weights_table = open_table(options.weights, options.format) if options.weights else None
-    return evaluate_tables(requests, tables, options, weights_table)
+    check_options(requests, options)
+    inputs = open_inputs(files, options)
+    evaluation = evaluate_tables(requests, inputs.tables, options, inputs.weights, inputs.group)
+    evaluation.warnings[:0] = inputs.notes
+    return evaluation
+
+
+def check_options(requests: Sequence[Request], options: Options) -> None:
+    """Options that do not go together, refused before any file is read."""
+    if options.reduction == "none":
+        for option, given in (("--group-by", options.group_by), ("--ci", options.ci)):
+            if given is not None:
+                raise UsageError(f"{option} applies to reduced values: use --reduction mean or sum")
+    if options.ci is not None and not 0 < options.ci < 1:
+        raise UsageError(f"--ci {options.ci}: give a confidence level between 0 and 1, e.g. 0.95")
+    if options.bootstrap < 10:
+        raise UsageError(f"--bootstrap {options.bootstrap}: give at least 10 resamples")
 
 
 def evaluate_arrays(
@@ -185,6 +283,7 @@ def evaluate_tables(
     tables: Sequence[Table],
     options: Options,
     weights_table: Table | None = None,
+    group: Binding | None = None,
 ) -> Evaluation:
     label = ",".join(r.loss.name for r in requests)
     every = [i for r in requests for i in r.loss.inputs]
@@ -193,21 +292,48 @@ def evaluate_tables(
         input_names(requests), tables, options.columns, weights_table, label, optional
     )
     specs = {i.name: i for r in requests for i in r.loss.inputs} | {WEIGHTS: WEIGHTS_INPUT}
-    evaluation = _Run(requests, bindings, specs, options).run()
-    if any(r.weight is not None for r in requests):
-        evaluation.results.append(weighted_total(requests, evaluation.results))
-    return evaluation
+    if group is not None:
+        bindings[GROUP] = group
+        specs[GROUP] = GROUP_INPUT
+    return _Run(requests, bindings, specs, options).run()
 
 
-def weighted_total(requests: Sequence[Request], results: Sequence[Result]) -> Result:
-    """sum_k w_k L_k over the terms of a weighted sum, reduced or per row."""
+def weighted_total(
+    requests: Sequence[Request],
+    results: Sequence[Result],
+    samples: np.ndarray | None = None,
+    group_samples: Mapping[int, np.ndarray] | None = None,
+) -> Result:
+    """sum_k w_k L_k over the terms of a weighted sum: reduced, per row, or per group.
+
+    ``samples`` are the terms' paired bootstrap replicates (k, B), for the total's interval.
+    """
     expression = " + ".join(f"{r.weight:g}*{r.loss.name}" for r in requests).replace("+ -", "- ")
     first = results[0]
-    total = Result(expression, first.reduction, {}, first.n, convention=first.convention)
+    total = Result(
+        expression,
+        first.reduction,
+        {},
+        first.n,
+        convention=first.convention,
+        confidence=first.confidence,
+        group_by=first.group_by,
+    )
+    w = np.array([r.weight for r in requests])
     if first.values is not None:
         total.values = sum(r.weight * res.values for r, res in zip(requests, results))
-    else:
-        total.value = math.fsum(r.weight * res.value for r, res in zip(requests, results))
+        return total
+    total.value = math.fsum(r.weight * res.value for r, res in zip(requests, results))
+    if samples is not None:
+        total.ci = interval(w @ samples, first.confidence)
+    for position, group in enumerate(first.groups):
+        value = math.fsum(
+            r.weight * res.groups[position].value for r, res in zip(requests, results)
+        )
+        ci = None
+        if group_samples is not None:
+            ci = interval(w @ group_samples[position], first.confidence)
+        total.groups.append(GroupValue(group.group, group.n, value, ci))
     return total
 
 
@@ -232,6 +358,12 @@ class _Run:
         self.bad_rows = 0
         self.first_bad: tuple[int, str] | None = None
         self.shapes_checked = False
+        self.group_ids: dict[Any, int] = {}
+        self.group_partials: list[list[Partial]] = [[] for _ in requests]
+        self.collect = options.keep_rows or options.ci is not None
+        self.row_pieces: list[list[tuple[np.ndarray, ...]]] = [[] for _ in requests]
+        self.valid_pieces: list[np.ndarray] = []
+        self.code_pieces: list[np.ndarray] = []
 
     def run(self) -> Evaluation:
         self._check_known_row_counts()
@@ -342,8 +474,10 @@ class _Run:
         return bad
 
     def _process(self, chunk: dict[str, np.ndarray]) -> None:
+        group_column = chunk.pop(GROUP, None)
         arrays = self._prepare(chunk)
         n = len(next(iter(arrays.values())))
+        codes = None if group_column is None else self._group_codes(group_column)
         bad = self._nonfinite_rows(arrays)
         if bad is not None:
             self.bad_rows += int(bad.sum())
@@ -352,9 +486,11 @@ class _Run:
             self.rows += n
             return
         keep = None
+        kept_codes = codes
         if bad is not None:
             keep = ~bad
             arrays = {name: a[keep] for name, a in arrays.items()}
+            kept_codes = None if codes is None else codes[keep]
         weights = arrays.pop(WEIGHTS, None)
         if weights is not None and (weights < 0).any():
             row = self._row_number(int(np.argmax(weights < 0)), keep)
@@ -382,8 +518,77 @@ class _Run:
                 self.pieces[index].append(values)
             else:
                 self.partials[index].add(values, weights, rows.means, rows.norms)
+                if kept_codes is not None:
+                    self._add_groups(index, kept_codes, values, weights, rows)
+                if self.collect:
+                    self._collect(index, n, keep, values, weights, rows)
+        if self.collect:
+            self.valid_pieces.append(np.ones(n, dtype=bool) if keep is None else keep)
+            if codes is not None:
+                self.code_pieces.append(codes)
         self.used += len(next(iter(arrays.values())))
         self.rows += n
+
+    def _group_codes(self, column: Any) -> np.ndarray:
+        """The group id of every row of a chunk; ids are numbered in order of appearance."""
+        codes, uniques = labels.encode(column)
+        ids = [self.group_ids.setdefault(u, len(self.group_ids)) for u in uniques]
+        return np.asarray(ids, dtype=np.int64)[codes] if ids else codes
+
+    def _add_groups(
+        self,
+        index: int,
+        codes: np.ndarray,
+        values: np.ndarray,
+        weights: np.ndarray | None,
+        rows: Rows,
+    ) -> None:
+        k = len(self.group_ids)
+        w = np.ones(len(values)) if weights is None else weights
+
+        def per_group(x: np.ndarray) -> np.ndarray:
+            return np.bincount(codes, weights=np.broadcast_to(x, w.shape) * w, minlength=k)
+
+        sums = per_group(values)
+        numerators = sums if rows.means is None else per_group(rows.means)
+        denominators = per_group(1.0 if rows.norms is None else rows.norms)
+        totals = per_group(1.0)
+        counts = np.bincount(codes, minlength=k)
+        partials = self.group_partials[index]
+        partials += [Partial() for _ in range(k - len(partials))]
+        for g in np.flatnonzero(counts).tolist():
+            partials[g].add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g])
+
+    def _collect(
+        self,
+        index: int,
+        n: int,
+        keep: np.ndarray | None,
+        values: np.ndarray,
+        weights: np.ndarray | None,
+        rows: Rows,
+    ) -> None:
+        """Keep each row's part of the reduced value (see resample.RowData), for resampling."""
+        w = 1.0 if weights is None else weights
+        means = values if rows.means is None else rows.means
+        if self.options.reduction == "sum":
+            parts = [values * w, None]
+        elif self.options.convention == "keras":
+            parts = [means * w, np.ones(len(values))]
+        else:
+            parts = [means * w, w * (1.0 if rows.norms is None else rows.norms)]
+        full = []
+        for part, fill in zip([values, *parts], (np.nan, 0.0, 0.0)):
+            if part is None:
+                full.append(None)
+                continue
+            part = np.broadcast_to(part, values.shape)
+            if keep is not None:
+                whole = np.full(n, fill)
+                whole[keep] = part
+                part = whole
+            full.append(np.array(part, dtype=np.float64))
+        self.row_pieces[index].append(tuple(full))
 
     def _row_number(self, index: int, keep: np.ndarray | None) -> int:
         """1-based row in the input files of position ``index`` among the kept rows."""
@@ -454,7 +659,73 @@ class _Run:
             text = check.message.format(**{**fields, "count": count, "n": self.used})
             warnings.append(f"{loss.name}: {text}")
         results = [self._result(i, r, warnings) for i, r in enumerate(self.requests)]
-        return Evaluation(results, warnings)
+        evaluation = Evaluation(results, warnings)
+        group_labels = labels.tidy(list(self.group_ids))
+        order = sorted(range(len(group_labels)), key=lambda g: labels.sort_key(group_labels[g]))
+        if GROUP in self.bindings and self.options.reduction != "none":
+            for index, result in enumerate(results):
+                result.group_by = self.bindings[GROUP].columns[0]
+                for g in order:
+                    partial = self.group_partials[index][g]
+                    value = self._reduce(partial, self.requests[index].loss)
+                    result.groups.append(GroupValue(group_labels[g], partial.count, value))
+        samples = group_samples = None
+        if self.collect:
+            evaluation.rows = self._row_data()
+            evaluation.group_labels = group_labels
+            if self.options.ci is not None:
+                samples, group_samples = self._intervals(evaluation.rows, results, order)
+        if any(r.weight is not None for r in self.requests):
+            results.append(weighted_total(self.requests, results, samples, group_samples))
+        return evaluation
+
+    def _row_data(self) -> list[RowData]:
+        valid = np.concatenate(self.valid_pieces)
+        codes = np.concatenate(self.code_pieces) if self.code_pieces else None
+        data = []
+        for request, pieces in zip(self.requests, self.row_pieces):
+            values, numerators, denominators = (
+                None if p[0] is None else np.concatenate(p) for p in zip(*pieces)
+            )
+            data.append(
+                RowData(values, numerators, denominators, valid, codes, request.loss.finalize)
+            )
+        return data
+
+    def _intervals(
+        self, data: list[RowData], results: list[Result], order: list[int]
+    ) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        """Bootstrap intervals for every result and group, all losses on the same resamples."""
+        confidence = self.options.ci
+        valid = np.flatnonzero(data[0].valid)
+        samples = replicates(
+            [d.subset(valid) for d in data], self.options.bootstrap, self.options.seed
+        )
+        for result, sample in zip(results, samples):
+            result.ci = interval(sample, confidence)
+            result.confidence = confidence
+        group_samples: dict[int, np.ndarray] = {}
+        if data[0].groups is not None:
+            codes = data[0].groups[valid]
+            for position, g in enumerate(order):
+                rows = valid[codes == g]
+                group_samples[position] = replicates(
+                    [d.subset(rows) for d in data],
+                    self.options.bootstrap,
+                    [self.options.seed, position],
+                )
+                for result, sample in zip(results, group_samples[position]):
+                    result.groups[position].ci = interval(sample, confidence)
+        return samples, group_samples
+
+    def _reduce(self, partial: Partial, loss: Loss) -> float:
+        if self.options.reduction == "sum":
+            value = partial.weighted_sum
+        elif self.options.convention == "keras":
+            value = partial.mean_over_rows()
+        else:
+            value = partial.mean()
+        return value if loss.finalize is None else loss.finalize(value)
 
     def _result(self, index: int, request: Request, warnings: list[str]) -> Result:
         loss = request.loss
@@ -473,14 +744,7 @@ class _Run:
         partial = self.partials[index]
         if partial.weight_total <= 0:
             raise InputError(f"the weights ({self.origins[WEIGHTS]}) add up to 0")
-        if reduction == "sum":
-            value = partial.weighted_sum
-        elif self.options.convention == "keras":
-            value = partial.mean_over_rows()
-        else:
-            value = partial.mean()
-        if loss.finalize is not None:
-            value = loss.finalize(value)
+        value = self._reduce(partial, loss)
         if math.isnan(value) and partial.denominator == 0:
             warnings.append(
                 f"{loss.name}: every row is ignored (ignore_index or zero class weight); "

@@ -36,11 +36,24 @@ class Partial:
             return float(np.sum(x)) if weights is None else float(np.dot(weights, x))
 
         weight = float(len(values)) if weights is None else float(np.sum(weights))
-        self.sums.append(total(values))
-        self.numerators.append(self.sums[-1] if means is None else total(means))
-        self.denominators.append(weight if norms is None else total(norms))
-        self.weights.append(weight)
-        self.count += len(values)
+        value_sum = total(values)
+        self.add_sums(
+            value_sum,
+            value_sum if means is None else total(means),
+            weight if norms is None else total(norms),
+            weight,
+            len(values),
+        )
+
+    def add_sums(
+        self, value_sum: float, numerator: float, denominator: float, weight: float, count: int
+    ) -> None:
+        """Add rows already summed: sum w v, sum w m, sum w r, sum w and their number."""
+        self.sums.append(float(value_sum))
+        self.numerators.append(float(numerator))
+        self.denominators.append(float(denominator))
+        self.weights.append(float(weight))
+        self.count += int(count)
 
     def merge(self, other: Partial) -> Partial:
         return Partial(

@@ -80,23 +80,50 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
             for row in zip(*(r["values"].tolist() for r in records)):
                 out.write(",".join("" if math.isnan(v) else repr(v) for v in row) + "\n")
         else:
-            tasks = any("task" in r for r in records)
-            out.write(("task," if tasks else "") + "loss,reduction,n,value,params\n")
-            for r in records:
-                task = f"{r.get('task', '')}," if tasks else ""
-                loss = f'"{r["loss"]}"' if "," in r["loss"] else r["loss"]
-                out.write(
-                    f"{task}{loss},{r['reduction']},{r['n']},{number(r['value'])},"
-                    f"{params_text(r['params'])}\n"
-                )
+            _write_reduced_csv(records, out)
     else:
         _print(results_table(records), out)
+
+
+def group_label(label: Any) -> str:
+    return "(missing)" if label is None else str(label)
+
+
+def flat_rows(records: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], Any]]:
+    """Each reduced record, then one row per group of it: (row, group label or ``...``)."""
+    for record in records:
+        yield record, ...
+        for group in record.get("groups", ()):
+            yield group, group["group"]
+
+
+def _write_reduced_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> None:
+    import csv
+
+    tasks = any("task" in r for r in records)
+    grouped = any("groups" in r for r in records)
+    intervals = any("ci" in r for r in records)
+    header = ["task"] * tasks + ["loss"] + ["group"] * grouped + ["reduction", "n", "value"]
+    header += ["ci_low", "ci_high"] * intervals + ["params"]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for record in records:
+        for row, label in flat_rows([record]):
+            cells = [record.get("task", "")] * tasks + [record["loss"]]
+            cells += [("" if label is ... else group_label(label))] * grouped
+            cells += [record["reduction"], row["n"], number(row["value"])]
+            if intervals:
+                cells += [number(v) for v in row.get("ci", (None, None))]
+            writer.writerow(cells + [params_text(record["params"])])
 
 
 def _print(renderable: Any, out: IO[str]) -> None:
     from rich.console import Console
 
-    Console(file=out, highlight=False, soft_wrap=False).print(renderable)
+    # Off a terminal (files, CI logs, pipes) nothing is gained by squeezing into 80 columns.
+    interactive = hasattr(out, "isatty") and out.isatty()
+    width = None if interactive else 200
+    Console(file=out, highlight=False, soft_wrap=False, width=width).print(renderable)
 
 
 def results_table(records: Sequence[Mapping[str, Any]]):
@@ -121,19 +148,29 @@ def results_table(records: Sequence[Mapping[str, Any]]):
         return table
     table = Table()
     tasks = any("task" in r for r in records)
-    if tasks:
-        table.add_column("task")
-    for name, justify in (
-        ("loss", "left"),
-        ("value", "right"),
-        ("reduction", "left"),
-        ("n", "right"),
-        ("params", "left"),
-    ):
-        table.add_column(name, justify=justify)
+    grouped = any("groups" in r for r in records)
+    intervals = [r["confidence"] for r in records if "ci" in r]
+    columns = ["task"] * tasks + ["loss"] + ["group"] * grouped + ["value"]
+    columns += [f"{intervals[0]:.0%} CI" if intervals else ""] * bool(intervals)
+    columns += ["reduction", "n", "params"]
+    for name in columns:
+        table.add_column(
+            name,
+            justify="right" if name in ("value", "n") else "left",
+            no_wrap=name in ("value", columns[-4]),
+        )
     for r in records:
-        cells = [r["loss"], number(r["value"]), r["reduction"], str(r["n"])]
-        table.add_row(*([r.get("task", "")] if tasks else []), *cells, params_text(r["params"]))
+        for row, label in flat_rows([r]):
+            first = label is ...
+            cells = [r.get("task", "") if first else ""] * tasks + [r["loss"] if first else ""]
+            if grouped:
+                cells.append(("all" if "groups" in r else "") if first else group_label(label))
+            cells.append(number(row["value"]))
+            if intervals:
+                ci = row.get("ci")
+                cells.append("" if ci is None else f"{ci[0]:.6g}–{ci[1]:.6g}")
+            cells += [r["reduction"], str(row["n"]), params_text(r["params"]) if first else ""]
+            table.add_row(*cells)
     return table
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError
+
+# A label column as read: a NumPy array, or a pyarrow array for text.
+LabelArray = Any
 
 # input name -> the columns (or NPZ arrays) that make it up; None means "the whole file".
 Selection = Mapping[str, Sequence[str] | None]
@@ -19,6 +23,20 @@ class Table:
     columns: list[str]
     n_rows: int | None = None
     column_word = "column"  # what the file calls its named parts, for messages
+    # Columns read as labels (group names, join keys: text or numbers) rather than as numbers.
+    label_columns: frozenset[str] = frozenset()
+
+    def hide(self, names: Sequence[str]) -> None:
+        """Leave ``names`` out of ``columns`` (so out of whole-file inputs); still readable."""
+        self.columns = [c for c in self.columns if c not in names]
+
+    def mark_labels(self, names: Sequence[str]) -> None:
+        self.label_columns = self.label_columns | frozenset(names)
+
+    def read_labels(self, name: str) -> LabelArray:
+        """One column, whole, as labels: text or numbers, nulls allowed."""
+        self.mark_labels([name])
+        return self._read_columns([name])[name]
 
     def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
         raise NotImplementedError

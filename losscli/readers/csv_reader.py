@@ -76,7 +76,8 @@ class CsvTable(Table):
         self.display = display
         self.delimiter = delimiter
         self.compressed = path.lower().endswith(".gz")
-        self.header, self.columns = self._sniff()
+        self.header, self.file_columns = self._sniff()
+        self.columns = list(self.file_columns)
         self.n_rows = None
 
     def _text(self) -> io.TextIOBase:
@@ -105,13 +106,15 @@ class CsvTable(Table):
 
     def _options(self, names: list[str]):
         read = pacsv.ReadOptions(
-            column_names=self.columns,
+            column_names=self.file_columns,
             skip_rows=1 if self.header else 0,
             block_size=BLOCK_BYTES,
         )
         parse = pacsv.ParseOptions(delimiter=self.delimiter)
         convert = pacsv.ConvertOptions(
-            column_types={name: pa.float64() for name in names},
+            column_types={
+                name: pa.string() if name in self.label_columns else pa.float64() for name in names
+            },
             include_columns=names,
             null_values=sorted(NULL_TOKENS),
             strings_can_be_null=False,
@@ -137,20 +140,25 @@ class CsvTable(Table):
 
     def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
         table = self._read_table(names)
-        return {name: to_numpy(table.column(name), self._where(name)) for name in names}
+        return {name: self._column(table.column(name), name) for name in names}
+
+    def _column(self, column: pa.Array | pa.ChunkedArray, name: str) -> np.ndarray:
+        if name in self.label_columns:
+            return column
+        return to_numpy(column, self._where(name))
 
     def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
         if not self._should_stream():
             # Parsed whole on every core, then handed out batch by batch as zero-copy views.
             for batch in self._read_table(names).to_batches(max_chunksize=chunk_rows):
-                yield {name: to_numpy(batch.column(name), self._where(name)) for name in names}
+                yield {name: self._column(batch.column(name), name) for name in names}
             return
         try:
             reader = pacsv.open_csv(self.path, *self._options(names))
             rows = 0
             for batch in reader:
                 rows += batch.num_rows
-                yield {name: to_numpy(batch.column(name), self._where(name)) for name in names}
+                yield {name: self._column(batch.column(name), name) for name in names}
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise self._locate_error(names, exc) from None
         except OSError as exc:
@@ -162,8 +170,8 @@ class CsvTable(Table):
 
     def _locate_error(self, names: list[str], exc: Exception) -> InputError:
         """Find the first bad row with the slow csv module; fall back to pyarrow's words."""
-        wanted = [self.columns.index(n) for n in names]
-        width = len(self.columns)
+        wanted = [self.file_columns.index(n) for n in names if n not in self.label_columns]
+        width = len(self.file_columns)
         with self._text() as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
             if self.header:
@@ -181,6 +189,6 @@ class CsvTable(Table):
                     if not _is_number(row[i]):
                         return InputError(
                             f"{self.display}: row {row_number} (line {line}), column "
-                            f"'{self.columns[i]}': {row[i]!r} is not a number"
+                            f"'{self.file_columns[i]}': {row[i]!r} is not a number"
                         )
         return InputError(f"{self.display}: cannot parse ({exc})")

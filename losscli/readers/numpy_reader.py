@@ -100,7 +100,8 @@ class NpzTable(Table):
                 array = self.archive[name]
             except ValueError:
                 raise _object_error(f"{self.display} array '{name}'") from None
-            check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
+            if name not in self.label_columns:
+                check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
             if array.ndim == 0:
                 raise InputError(f"{self.display} array '{name}' is a single number; expected rows")
             self._cache[name] = array

@@ -26,6 +26,8 @@ class ParquetTable(Table):
 
     def _check(self, names: list[str]) -> None:
         for name in names:
+            if name in self.label_columns:
+                continue
             dtype = self.schema.field(name).type
             if not is_numeric(dtype):
                 raise InputError(
@@ -39,12 +41,17 @@ class ParquetTable(Table):
             table = self.file.read(columns=names)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
-        return {n: to_numpy(table.column(n), f"{self.display} column '{n}'") for n in names}
+        return {n: self._column(table.column(n), n) for n in names}
+
+    def _column(self, column: pa.Array | pa.ChunkedArray, name: str) -> np.ndarray:
+        if name in self.label_columns:
+            return column
+        return to_numpy(column, f"{self.display} column '{name}'")
 
     def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
         self._check(names)
         try:
             for batch in self.file.iter_batches(batch_size=chunk_rows, columns=names):
-                yield {n: to_numpy(batch.column(n), f"{self.display} column '{n}'") for n in names}
+                yield {n: self._column(batch.column(n), n) for n in names}
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None

@@ -1,0 +1,132 @@
+"""Align files by a key column (``--on ID``) instead of by row order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from losscli import labels
+from losscli.errors import InputError
+from losscli.readers.base import Table, slices
+
+EXAMPLES = 3
+
+
+class ReorderedTable(Table):
+    """Rows ``take`` of another table, in that order; the selected columns are held in memory."""
+
+    def __init__(self, inner: Table, take: np.ndarray) -> None:
+        self.inner = inner
+        self.take = take
+        self.display = inner.display
+        self.columns = inner.columns
+        self.column_word = inner.column_word
+        self.n_rows = len(take)
+
+    @property
+    def label_columns(self) -> frozenset[str]:  # type: ignore[override]
+        return self.inner.label_columns
+
+    def mark_labels(self, names: Sequence[str]) -> None:
+        self.inner.mark_labels(names)
+
+    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+        data = self.inner._read_columns(names)
+        out = {}
+        for name, column in data.items():
+            if hasattr(column, "take") and not isinstance(column, np.ndarray):
+                out[name] = column.take(self.take)
+            else:
+                out[name] = np.asarray(column)[self.take]
+        return out
+
+    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+        data = self._read_columns(names)
+        for s in slices(self.n_rows, chunk_rows):
+            yield {name: column[s] for name, column in data.items()}
+
+
+def _examples(values: np.ndarray) -> str:
+    shown = ", ".join(str(v) for v in values[:EXAMPLES].tolist())
+    return f"e.g. {shown}" + (", ..." if len(values) > EXAMPLES else "")
+
+
+def _duplicates(key: str, table: Table, values: np.ndarray) -> str | None:
+    uniques, counts = np.unique(values, return_counts=True)
+    repeated = counts > 1
+    if not repeated.any():
+        return None
+    shown = ", ".join(
+        f"{u} ({c} times)"
+        for u, c in zip(uniques[repeated][:EXAMPLES].tolist(), counts[repeated][:EXAMPLES])
+    )
+    more = ", ..." if repeated.sum() > EXAMPLES else ""
+    return (
+        f"{table.display} has {int(repeated.sum())} duplicate {key} keys "
+        f"({shown}{more}); keys must be unique"
+    )
+
+
+def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Table], list[str]]:
+    """The tables reordered so that row i of each has the same key: the first table's order.
+
+    ``how="exact"``: every file must hold the same set of unique keys.
+    ``how="inner"``: rows whose key is missing from another file are dropped, and said so.
+    """
+    for table in tables:
+        if key not in table.columns and key not in table.label_columns:
+            found = (
+                ", ".join(table.columns)
+                or f"none; a .{table.display.rsplit('.', 1)[-1]} file has no named columns"
+            )
+            raise InputError(
+                f"--on {key}: {table.display} has no column '{key}' (columns: {found})"
+            )
+    columns = [labels.keys(t.read_labels(key), f"{t.display} column '{key}'") for t in tables]
+    if len({c.dtype.kind for c in columns}) > 1:
+        columns = [c.astype(str) for c in columns]
+    for table, values in zip(tables, columns):
+        problem = _duplicates(key, table, values)
+        if problem:
+            raise InputError(f"--on {key}: {problem}")
+    reference = columns[0]
+    common = np.ones(len(reference), dtype=bool)
+    for values in columns[1:]:
+        common &= np.isin(reference, values)
+    matched = reference[common]
+    problems = []
+    dropped = []
+    for table, values in zip(tables, columns):
+        extra = values[~np.isin(values, matched)]
+        if len(extra):
+            dropped.append(f"{len(extra)} of {len(values)} rows of {table.display}")
+            if table is tables[0]:
+                problems.append(
+                    f"{len(extra)} keys of {table.display} are missing from another file "
+                    f"({_examples(extra)})"
+                )
+            else:
+                problems.append(
+                    f"{table.display} has {len(extra)} keys not in every other file "
+                    f"({_examples(extra)})"
+                )
+    notes = []
+    if problems:
+        if how != "inner":
+            raise InputError(
+                f"--on {key}: keys do not match: {'; '.join(problems)}; "
+                f"--how inner evaluates the {len(matched)} matched rows"
+            )
+        if len(matched) == 0:
+            raise InputError(f"--on {key}: no key is in every file")
+        notes.append(
+            f"--on {key} --how inner: dropped {', '.join(dropped)} without a match; "
+            f"{len(matched)} rows remain"
+        )
+    out: list[Table] = []
+    for table, values in zip(tables, columns):
+        order = np.argsort(values, kind="stable")
+        take = order[np.searchsorted(values[order], matched)]
+        out.append(ReorderedTable(table, take))
+    return out, notes

@@ -1,0 +1,86 @@
+"""Label columns (group names and join keys) as read: text or numbers, made comparable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from losscli.errors import InputError
+from losscli.readers.arrow_columns import is_numeric, to_numpy
+
+
+def _is_arrow(column: Any) -> bool:
+    return isinstance(column, (pa.Array, pa.ChunkedArray))
+
+
+def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes per row and the distinct labels they index (None for a missing label)."""
+    if _is_arrow(column):
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        codes = np.asarray(to_numpy(encoded.indices, "labels"), dtype=np.int64)
+        return codes, encoded.dictionary.to_pylist()
+    array = np.asarray(column)
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        missing = np.isnan(array)
+        codes = np.empty(len(array), dtype=np.int64)
+        uniques, codes[~missing] = np.unique(array[~missing], return_inverse=True)
+        codes[missing] = len(uniques)
+        return codes, [*uniques.tolist(), None]
+    uniques, codes = np.unique(array, return_inverse=True)
+    return codes.astype(np.int64, copy=False), uniques.tolist()
+
+
+def tidy(labels: list[Any]) -> list[Any]:
+    """Labels read as text become numbers when every one of them is a number (CSV columns)."""
+    present = [v for v in labels if v is not None]
+    if not present or not all(isinstance(v, str) for v in present):
+        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in labels]
+    for convert in (int, float):
+        try:
+            converted = [None if v is None else convert(v) for v in labels]
+        except ValueError:
+            continue
+        if len(set(converted)) == len(labels):
+            return converted
+    return labels
+
+
+def sort_key(label: Any) -> tuple[int, Any]:
+    """Numbers in order, then text, then the missing label last."""
+    if label is None:
+        return (2, "")
+    if isinstance(label, (int, float)) and not isinstance(label, bool):
+        return (0, label)
+    return (1, str(label))
+
+
+def keys(column: Any, where: str) -> np.ndarray:
+    """A join-key column as an int64 array when every key is an integer, else as text."""
+    if _is_arrow(column):
+        if column.null_count:
+            first = int(np.argmax(~np.asarray(column.is_valid())))
+            raise InputError(f"{where}: row {first + 1} has no key")
+        if is_numeric(column.type):
+            array = to_numpy(column, where)
+        else:
+            try:
+                return to_numpy(pc.cast(column, pa.int64()), where)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return np.asarray(column.to_pylist(), dtype=str)
+    else:
+        array = np.asarray(column)
+    if array.dtype.kind == "f":
+        missing = ~np.isfinite(array)
+        if missing.any():
+            raise InputError(f"{where}: row {int(np.argmax(missing)) + 1} has no key")
+        if (array == np.round(array)).all():
+            return array.astype(np.int64)
+        return array
+    if array.dtype.kind in "iub":
+        return array.astype(np.int64)
+    return array.astype(str)

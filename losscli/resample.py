@@ -1,0 +1,76 @@
+"""Bootstrap intervals from per-row loss contributions, resampling rows with replacement.
+
+A reduced loss is ``finalize(sum_i a_i / sum_i b_i)`` (a weighted mean), or ``sum_i a_i``
+(``--reduction sum``), over per-row parts ``a`` and ``b`` (``RowData``). A bootstrap
+replicate draws n rows with replacement and recomputes that statistic; the percentile
+interval is the central ``confidence`` share of the replicates. Replicates are computed in
+blocks of resamples at once, and every loss of a run (or both models of a comparison) is
+evaluated on the same resampled rows, which is what makes the comparison paired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+BLOCK_ELEMENTS = 1 << 22  # row indices drawn per block (32 MiB)
+
+
+@dataclass
+class RowData:
+    """Per-row parts of one reduced loss over every row read (skipped rows are not ``valid``)."""
+
+    values: np.ndarray  # the loss of each row; NaN where skipped
+    numerators: np.ndarray  # a_i: w_i m_i (or w_i v_i for a sum); 0 where skipped
+    denominators: np.ndarray | None  # b_i: w_i r_i (or 1); None for a sum
+    valid: np.ndarray
+    groups: np.ndarray | None = None  # group id of each row
+    finalize: Callable[[float], float] | None = None
+
+    def subset(self, rows: np.ndarray) -> RowData:
+        return RowData(
+            self.values[rows],
+            self.numerators[rows],
+            None if self.denominators is None else self.denominators[rows],
+            self.valid[rows],
+            None if self.groups is None else self.groups[rows],
+            self.finalize,
+        )
+
+    def statistic(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The loss on each resample: ``rows`` is a (B, n) array of row indices."""
+        if rows is None:
+            rows = np.arange(len(self.numerators))[None, :]
+        with np.errstate(all="ignore"):
+            value = self.numerators[rows].sum(axis=1)
+            if self.denominators is not None:
+                value = value / self.denominators[rows].sum(axis=1)
+        if self.finalize is not None:
+            value = np.array([self.finalize(v) if np.isfinite(v) else v for v in value.tolist()])
+        return value
+
+
+def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int]) -> np.ndarray:
+    """(len(parts), n_boot) bootstrap replicates, every part resampled on the same rows."""
+    n = len(parts[0].numerators)
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(parts), n_boot))
+    block = max(1, min(n_boot, BLOCK_ELEMENTS // max(n, 1)))
+    for start in range(0, n_boot, block):
+        stop = min(start + block, n_boot)
+        rows = rng.integers(0, n, size=(stop - start, n))
+        for k, part in enumerate(parts):
+            out[k, start:stop] = part.statistic(rows)
+    return out
+
+
+def interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The percentile interval holding the central ``confidence`` share of ``samples``."""
+    tail = (1.0 - confidence) / 2.0
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0:
+        return (float("nan"), float("nan"))
+    low, high = np.quantile(finite, [tail, 1.0 - tail])
+    return (float(low), float(high))
