@@ -314,6 +314,324 @@ def compute(
     write_results([r.record() for r in evaluation.results], output or _default_output(), sys.stdout)
 
 
+def _limits(
+    values: tuple[str, ...], option: str, registry: Any, spec: str | None
+) -> dict[str, float]:
+    """``--max mse=0.25`` (or ``--max 0.25`` for the only loss or a weighted total)."""
+    from losscli.gates import TOTAL
+
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, text = item.rpartition("=")
+        name = name.strip()
+        if not sep:
+            single = _single_loss(spec, registry)
+            if single is None:
+                raise click.UsageError(
+                    f"{option} {item}: name the loss it limits, e.g. {option} mse={item}"
+                )
+            name = single
+        else:
+            name = TOTAL if name == TOTAL else registry.get(name).name
+        try:
+            out[name] = float(text)
+        except ValueError:
+            raise click.UsageError(f"{option} {item}: '{text}' is not a number") from None
+        if out[name] != out[name]:
+            raise click.UsageError(f"{option} {item}: give a number, not NaN")
+    return out
+
+
+def _single_loss(spec: str | None, registry: Any) -> str | None:
+    from losscli.composite import parse_spec
+    from losscli.gates import TOTAL
+
+    if not spec:
+        return None
+    names, weights = parse_spec(spec)
+    if weights is not None:
+        return TOTAL
+    return registry.get(names[0]).name if len(names) == 1 else None
+
+
+def _tolerance(values: tuple[str, ...], option: str, registry: Any, spec: str | None) -> Any:
+    from losscli.gates import Tolerance
+
+    default = None
+    per_loss = {}
+    for item in values:
+        if "=" in item:
+            per_loss |= _limits((item,), option, registry, spec)
+            continue
+        try:
+            default = float(item)
+        except ValueError:
+            raise click.UsageError(
+                f"{option} {item}: expected a number or LOSS=NUMBER, e.g. {option} 0.02"
+            ) from None
+    for value in [default, *per_loss.values()]:
+        if value is not None and not value >= 0:
+            raise click.UsageError(f"{option}: tolerances must be >= 0, not {value}")
+    return Tolerance(default, per_loss)
+
+
+def _merge(first: Any, second: Any, third: Any) -> Any:
+    """Tolerances from the most specific source that gives one: a check, the CLI, the file."""
+    from losscli.gates import Tolerance
+
+    default = next((t.default for t in (first, second, third) if t.default is not None), None)
+    return Tolerance(default, {**third.per_loss, **second.per_loss, **first.per_loss})
+
+
+# Options that define a check, so that a checks file and the command line never both do.
+_CHECK_DEFINING = (
+    "columns",
+    "params",
+    "weights",
+    "group_by",
+    "on",
+    "how",
+    "nan",
+    "fmt",
+    "convention",
+    "reduction",
+    "max_limits",
+    "min_limits",
+    "max_group",
+    "min_group",
+    "higher_is_better",
+)
+
+
+@cli.command()
+@click.argument("losses", required=False, metavar="[LOSS[,LOSS...]")
+@click.argument("inputs", nargs=-1, metavar="INPUT...]")
+@data_options
+@click.option(
+    "--reduction",
+    type=click.Choice(("mean", "sum")),
+    default="mean",
+    show_default=True,
+    help="How each loss is reduced over the rows.",
+)
+@click.option(
+    "--max", "max_limits", multiple=True, metavar="LOSS=VALUE", help="Fail when LOSS > VALUE."
+)
+@click.option(
+    "--min", "min_limits", multiple=True, metavar="LOSS=VALUE", help="Fail when LOSS < VALUE."
+)
+@click.option(
+    "--max-group",
+    multiple=True,
+    metavar="LOSS=VALUE",
+    help="With --group-by: fail when LOSS > VALUE in any group.",
+)
+@click.option(
+    "--min-group",
+    multiple=True,
+    metavar="LOSS=VALUE",
+    help="With --group-by: fail when LOSS < VALUE in any group.",
+)
+@click.option(
+    "--baseline",
+    metavar="FILE.json",
+    help="Fail when a loss is worse than in this file (the JSON of 'compute -o json').",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write this run's values to the --baseline file (atomically) instead of comparing.",
+)
+@click.option(
+    "--rtol",
+    multiple=True,
+    metavar="[LOSS=]VALUE",
+    help="Relative tolerance against the baseline, for all losses or one. Default 1e-9.",
+)
+@click.option(
+    "--atol",
+    multiple=True,
+    metavar="[LOSS=]VALUE",
+    help="Absolute tolerance against the baseline, for all losses or one. Default 0.",
+)
+@click.option(
+    "--higher-is-better",
+    multiple=True,
+    metavar="LOSS",
+    help="For the baseline, a higher value of LOSS is an improvement (metrics from plugins).",
+)
+@click.option(
+    "--config",
+    metavar="FILE",
+    help="The checks file. Default: losscli.toml, else pyproject.toml [tool.losscli], "
+    "in this directory or the nearest parent.",
+)
+@click.option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report here.")
+@click.option("--markdown", "markdown_file", metavar="FILE", help="Also write a Markdown report.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Report format on stdout.",
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    losses: str | None,
+    inputs: tuple[str, ...],
+    params: tuple[str, ...],
+    plugins: tuple[str, ...],
+    reduction: str,
+    max_limits: tuple[str, ...],
+    min_limits: tuple[str, ...],
+    max_group: tuple[str, ...],
+    min_group: tuple[str, ...],
+    baseline: str | None,
+    update_baseline: bool,
+    rtol: tuple[str, ...],
+    atol: tuple[str, ...],
+    higher_is_better: tuple[str, ...],
+    config: str | None,
+    junit_xml: str | None,
+    markdown_file: str | None,
+    output: str,
+    **kw: Any,
+) -> int:
+    """Fail (exit 1) when a loss breaks its limits or regresses from a baseline.
+
+    Exit status: 0 every check passed, 1 at least one failed, 2 a usage or data error.
+    With no LOSS, the checks come from losscli.toml or [tool.losscli] in pyproject.toml.
+    Under GitHub Actions the Markdown report is appended to $GITHUB_STEP_SUMMARY and each
+    failure is also an ::error annotation.
+
+    \b
+    Examples:
+      losscli check mse,mae preds.parquet targets.parquet --max mse=0.25 --max mae=0.4
+      losscli check mse preds.csv targets.csv --baseline baseline.json --rtol 0.02
+      losscli check mse preds.csv targets.csv --baseline baseline.json --update-baseline
+      losscli check mse preds.csv targets.csv --group-by region --max-group mse=0.4
+      losscli check --junit-xml losscli.xml
+    """
+    from click.core import ParameterSource
+
+    from losscli import checks_file, gates
+
+    registry = _registry(plugins)
+    cli_rtol = _tolerance(rtol, "--rtol", registry, losses)
+    cli_atol = _tolerance(atol, "--atol", registry, losses)
+    if losses:
+        if config:
+            raise click.UsageError("give either LOSS and INPUT files or --config, not both")
+        if not inputs:
+            raise click.UsageError("give the INPUT files after the LOSS")
+        limits = gates.Limits(
+            max=_limits(max_limits, "--max", registry, losses),
+            min=_limits(min_limits, "--min", registry, losses),
+            max_group=_limits(max_group, "--max-group", registry, losses),
+            min_group=_limits(min_group, "--min-group", registry, losses),
+            rtol=cli_rtol,
+            atol=cli_atol,
+            higher_is_better={registry.get(n).name for n in higher_is_better},
+        )
+        if not limits.any() and not baseline:
+            raise click.UsageError(
+                "nothing to check against: give --max/--min LOSS=VALUE, "
+                "--max-group/--min-group with --group-by, or --baseline FILE"
+            )
+        options = _options(kw, reduction=reduction)
+        checks = [gates.CheckSpec(losses, list(inputs), list(params), options, limits)]
+    else:
+        given = [
+            "--" + name.replace("_", "-")
+            for name in _CHECK_DEFINING
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+        ]
+        if given or inputs:
+            raise click.UsageError(
+                f"{', '.join(given) or 'INPUT files'}: with a checks file, put these in the "
+                "file (or give LOSS and INPUT files instead of a checks file)"
+            )
+        path = checks_file.find() if config is None else _existing(config)
+        if path is None:
+            raise click.UsageError(
+                "nothing to check: give LOSS and INPUT files with limits, or write "
+                "losscli.toml (see 'losscli check --help' and the README)"
+            )
+        loaded = checks_file.load(path, registry)
+        checks = loaded.checks
+        for spec in checks:
+            spec.limits.rtol = _merge(spec.limits.rtol, cli_rtol, loaded.rtol)
+            spec.limits.atol = _merge(spec.limits.atol, cli_atol, loaded.atol)
+        baseline = baseline or loaded.baseline
+        for spec in checks:
+            if not spec.limits.any() and not baseline:
+                raise click.UsageError(
+                    f"{path}: check {spec.name} has no max, min or group limit and there is "
+                    "no baseline"
+                )
+    if update_baseline and not baseline:
+        raise click.UsageError(
+            "--update-baseline needs --baseline FILE (or baseline = in the file)"
+        )
+    return _report(
+        gates.run_checks(checks, registry, baseline, update_baseline),
+        output,
+        junit_xml,
+        markdown_file,
+        baseline if update_baseline else None,
+    )
+
+
+def _existing(config: str) -> Any:
+    from pathlib import Path
+
+    path = Path(config)
+    if not path.is_file():
+        raise click.UsageError(f"--config {config}: no such file")
+    return path
+
+
+def _report(
+    run: Any, output: str, junit: str | None, markdown: str | None, written: str | None
+) -> int:
+    """Reports to files, to the CI and to stdout; the exit status from the verdicts alone."""
+    from losscli import check_reports
+
+    _warn(run.warnings)
+    if written:
+        click.echo(f"losscli: wrote the baseline {written} ({len(run.records)} results)", err=True)
+    text = check_reports.markdown(run.verdicts)
+    for option, path, content in (
+        ("--junit-xml", junit, lambda: check_reports.junit_xml(run.verdicts)),
+        ("--markdown", markdown, lambda: text),
+    ):
+        if path:
+            _write_text(path, content(), option, "w")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        _write_text(summary_file, text + "\n", "GITHUB_STEP_SUMMARY", "a")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in check_reports.annotations(run.verdicts):
+            click.echo(line, err=True)
+    if output == "json":
+        check_reports.write_json(run.verdicts, run.records, sys.stdout)
+    else:
+        check_reports.write_table(run.verdicts, sys.stdout)
+    return 1 if run.failed else 0
+
+
+def _write_text(path: str, text: str, what: str, mode: str) -> None:
+    from losscli.errors import InputError
+
+    try:
+        with open(path, mode, encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot write ({exc.strerror or exc})") from None
+
+
 @cli.command("list")
 @click.option("--family", help="Only losses of this family (e.g. regression).")
 @plugin_option

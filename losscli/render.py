@@ -25,23 +25,21 @@ def number(value: float | None) -> str:
     return repr(float(value))
 
 
-def _json_value(value: Any) -> str:
-    if isinstance(value, float):
-        return number(value)
+def json_value(value: Any) -> str:
+    """JSON text of plain values, arrays, lists and mappings, floats in full (NaN as null)."""
+    if isinstance(value, (float, np.floating)):
+        return number(float(value))
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(number(v) for v in value.tolist()) + "]"
+    if isinstance(value, Mapping):
+        return json_object(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(json_value(v) for v in value) + "]"
     return json.dumps(value)
 
 
-def _json_object(record: Mapping[str, Any]) -> str:
-    parts = []
-    for key, value in record.items():
-        if isinstance(value, np.ndarray):
-            text = "[" + ", ".join(number(v) for v in value.tolist()) + "]"
-        elif isinstance(value, Mapping):
-            text = _json_object(value)
-        else:
-            text = _json_value(value)
-        parts.append(f"{json.dumps(key)}: {text}")
-    return "{" + ", ".join(parts) + "}"
+def json_object(record: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{json.dumps(k)}: {json_value(v)}" for k, v in record.items()) + "}"
 
 
 def params_text(params: Mapping[str, Any]) -> str:
@@ -64,7 +62,7 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
     """Write compute results: reduced records carry ``value``, per-row ones ``values``."""
     per_row = bool(records) and "values" in records[0]
     if output == "json":
-        out.write('{"results": [' + ", ".join(_json_object(r) for r in records) + "]}\n")
+        out.write('{"results": [' + ", ".join(json_object(r) for r in records) + "]}\n")
     elif output == "ndjson":
         if per_row:
             names = [json.dumps(r["loss"]) for r in records]
@@ -73,7 +71,7 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
                 out.write("{" + ", ".join(fields) + "}\n")
         else:
             for record in records:
-                out.write(_json_object(record) + "\n")
+                out.write(json_object(record) + "\n")
     elif output == "csv":
         if per_row:
             out.write(",".join(r["loss"] for r in records) + "\n")
@@ -82,7 +80,7 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
         else:
             _write_reduced_csv(records, out)
     else:
-        _print(results_table(records), out)
+        print_rich(results_table(records), out)
 
 
 def group_label(label: Any) -> str:
@@ -117,7 +115,7 @@ def _write_reduced_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> No
             writer.writerow(cells + [params_text(record["params"])])
 
 
-def _print(renderable: Any, out: IO[str]) -> None:
+def print_rich(renderable: Any, out: IO[str]) -> None:
     from rich.console import Console
 
     # Off a terminal (files, CI logs, pipes) nothing is gained by squeezing into 80 columns.
@@ -220,7 +218,7 @@ def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[st
     table.add_column("summary")
     for loss in losses:
         table.add_row(loss["name"], loss["family"], loss["summary"])
-    _print(table, out)
+    print_rich(table, out)
 
 
 def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
