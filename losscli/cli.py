@@ -632,6 +632,63 @@ def _write_text(path: str, text: str, what: str, mode: str) -> None:
         raise InputError(f"{what} {path}: cannot write ({exc.strerror or exc})") from None
 
 
+@cli.command()
+@click.argument("loss", metavar="LOSS")
+@click.argument("preds_a", metavar="PREDS_A")
+@click.argument("preds_b", metavar="PREDS_B")
+@click.argument("inputs", nargs=-1, required=True, metavar="TARGETS...")
+@data_options
+@click.option(
+    "--confidence",
+    type=float,
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the interval for B - A.",
+)
+@bootstrap_options
+@click.option(
+    "--fail-if-worse",
+    is_flag=True,
+    help="Exit 1 when B is worse than A and the interval excludes zero.",
+)
+@output_option
+def compare(
+    loss: str,
+    preds_a: str,
+    preds_b: str,
+    inputs: tuple[str, ...],
+    params: tuple[str, ...],
+    plugins: tuple[str, ...],
+    confidence: float,
+    fail_if_worse: bool,
+    output: str | None,
+    **kw: Any,
+) -> int:
+    """Compare two models' predictions on the same targets, with a paired bootstrap interval.
+
+    Reports both losses, the difference B - A with its confidence interval (rows are
+    resampled with replacement, the same rows for both models) and the share of rows on
+    which B's loss is lower. --col and -p apply to both models.
+
+    \b
+    Examples:
+      losscli compare mse old.parquet new.parquet targets.parquet
+      losscli compare cross_entropy a.npy b.npy labels.csv --bootstrap 5000 --seed 1
+      losscli compare mse old.csv new.csv targets.csv --on id --group-by region
+      losscli compare mae old.csv new.csv targets.csv --fail-if-worse
+    """
+    from losscli.compare import compare as run_comparison
+    from losscli.evaluate import resolve_requests
+    from losscli.render import write_comparison
+
+    options = _options(kw)
+    requests = resolve_requests(loss, params, _registry(plugins))
+    comparison, warnings = run_comparison(requests, preds_a, preds_b, inputs, options, confidence)
+    _warn(warnings)
+    write_comparison(comparison.record(), output or _default_output(), sys.stdout)
+    return 1 if fail_if_worse and comparison.overall.verdict == "B worse" else 0
+
+
 @cli.command("list")
 @click.option("--family", help="Only losses of this family (e.g. regression).")
 @plugin_option

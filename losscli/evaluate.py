@@ -298,6 +298,11 @@ def evaluate_tables(
     return _Run(requests, bindings, specs, options).run()
 
 
+def sum_name(requests: Sequence[Request]) -> str:
+    """How a weighted sum is named in results: ``0.5*cross_entropy + 0.5*dice``."""
+    return " + ".join(f"{r.weight:g}*{r.loss.name}" for r in requests).replace("+ -", "- ")
+
+
 def weighted_total(
     requests: Sequence[Request],
     results: Sequence[Result],
@@ -308,7 +313,7 @@ def weighted_total(
 
     ``samples`` are the terms' paired bootstrap replicates (k, B), for the total's interval.
     """
-    expression = " + ".join(f"{r.weight:g}*{r.loss.name}" for r in requests).replace("+ -", "- ")
+    expression = sum_name(requests)
     first = results[0]
     total = Result(
         expression,

@@ -243,3 +243,51 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     if loss["pitfalls"]:
         lines += ["", "pitfalls:"] + [f"  - {p}" for p in loss["pitfalls"]]
     out.write("\n".join(lines) + "\n")
+
+
+def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> None:
+    """A comparison of two models: overall, then one row per group."""
+    rows = [("all", record), *((group_label(g["group"]), g) for g in record.get("groups", ()))]
+    if output == "json":
+        out.write('{"results": [' + json_object(record) + "]}\n")
+    elif output == "ndjson":
+        out.write(json_object(record) + "\n")
+    elif output == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            ["loss", "group", "n", "a", "b", "difference", "ci_low", "ci_high"]
+            + ["b_better_share", "verdict"]
+        )
+        for label, row in rows:
+            writer.writerow(
+                [record["loss"], "" if row is record else label, row["n"]]
+                + [number(row[k]) for k in ("a", "b", "difference")]
+                + [number(v) for v in row["ci"]]
+                + [number(row["b_better_share"]), row["verdict"]]
+            )
+    else:
+        from rich.table import Table
+
+        table = Table(
+            title=f"{record['loss']}: A = {record['a_file']}, B = {record['b_file']}",
+            caption=f"paired bootstrap, {record['bootstrap']} resamples, seed {record['seed']}",
+        )
+        grouped = "groups" in record
+        header = ["group"] * grouped + ["n", "A", "B", "B − A", f"{record['confidence']:.0%} CI"]
+        for name in [*header, "B better on", "verdict"]:
+            table.add_column(name, justify="left" if name in ("group", "verdict") else "right")
+        for label, row in rows:
+            low, high = row["ci"]
+            table.add_row(
+                *([label] * grouped),
+                str(row["n"]),
+                f"{row['a']:.6g}",
+                f"{row['b']:.6g}",
+                f"{row['difference']:+.4g}",
+                f"{low:+.4g} … {high:+.4g}",
+                f"{row['b_better_share']:.1%}",
+                row["verdict"],
+            )
+        print_rich(table, out)

@@ -1,0 +1,176 @@
+"""Two models' predictions on the same targets: both losses, their difference, and a paired
+bootstrap interval for it.
+
+Rows are resampled with replacement, the same rows for both models, and the loss of each
+model is recomputed on every resample; the interval is the central ``confidence`` share of
+the differences B - A. Pairing keeps the row-to-row variation the two models share out of
+the interval, so it is much narrower than two separate intervals would suggest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+from losscli.evaluate import Options, Request, evaluate_tables, open_inputs, sum_name
+from losscli.resample import RowData, interval, replicates
+
+
+@dataclass
+class Side:
+    """A loss for both models on one set of rows (all rows, or one group)."""
+
+    n: int
+    a: float
+    b: float
+    ci: tuple[float, float]
+    b_better: float  # share of rows where model B's loss is lower
+    a_better: float
+
+    @property
+    def difference(self) -> float:
+        return self.b - self.a
+
+    @property
+    def verdict(self) -> str:
+        low, high = self.ci
+        if low > 0:
+            return "B worse"
+        if high < 0:
+            return "B better"
+        return "no clear difference"
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "a": self.a,
+            "b": self.b,
+            "difference": self.difference,
+            "relative_difference": self.difference / abs(self.a) if self.a else None,
+            "ci": list(self.ci),
+            "b_better_share": self.b_better,
+            "a_better_share": self.a_better,
+            "ties_share": max(0.0, 1.0 - self.b_better - self.a_better),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass
+class Comparison:
+    loss: str
+    params: dict[str, Any]
+    file_a: str
+    file_b: str
+    confidence: float
+    bootstrap: int
+    seed: int
+    overall: Side
+    group_by: str | None = None
+    groups: list[tuple[Any, Side]] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        out = {
+            "loss": self.loss,
+            "params": self.params,
+            "a_file": self.file_a,
+            "b_file": self.file_b,
+            **self.overall.record(),
+            "confidence": self.confidence,
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+        }
+        if self.group_by is not None:
+            out["group_by"] = self.group_by
+            out["groups"] = [{"group": g, **side.record()} for g, side in self.groups]
+        return out
+
+
+def compare(
+    requests: Sequence[Request],
+    file_a: str,
+    file_b: str,
+    others: Sequence[str],
+    options: Options,
+    confidence: float = 0.95,
+) -> tuple[Comparison, list[str]]:
+    """Compare the loss (or weighted sum) of predictions ``file_a`` and ``file_b``."""
+    if len(requests) > 1 and any(r.weight is None for r in requests):
+        raise UsageError("compare takes one loss or a weighted sum, not a list of losses")
+    if not 0 < confidence < 1:
+        raise UsageError(f"--confidence {confidence}: give a level between 0 and 1, e.g. 0.95")
+    if options.bootstrap < 10:
+        raise UsageError(f"--bootstrap {options.bootstrap}: give at least 10 resamples")
+    options = replace(options, keep_rows=True, reduction="mean")
+    inputs = open_inputs([file_a, file_b, *others], options)
+    table_a, table_b, *rest = inputs.tables
+    runs = [
+        evaluate_tables(requests, [table, *rest], options, inputs.weights, inputs.group)
+        for table in (table_a, table_b)
+    ]
+    warnings = list(inputs.notes)
+    for label, run in zip("AB", runs):
+        warnings += [f"model {label}: {w}" for w in run.warnings]
+    rows_a, rows_b = runs[0].rows, runs[1].rows
+    both = np.flatnonzero(rows_a[0].valid & rows_b[0].valid)
+    if both.size == 0:
+        raise InputError("no row is usable for both models")
+    weights = np.array([1.0 if r.weight is None else r.weight for r in requests])
+    parts = [*rows_a, *rows_b]
+
+    def side(rows: np.ndarray, seed: Any) -> Side:
+        subset = [p.subset(rows) for p in parts]
+        k = len(requests)
+        point = np.array([p.statistic()[0] for p in subset])
+        samples = replicates(subset, options.bootstrap, seed)
+        diff = weights @ samples[k:] - weights @ samples[:k]
+        per_row_a = _per_row(subset[:k], weights)
+        per_row_b = _per_row(subset[k:], weights)
+        return Side(
+            n=len(rows),
+            a=_total(point[:k], weights),
+            b=_total(point[k:], weights),
+            ci=interval(diff, confidence),
+            b_better=float(np.mean(per_row_b < per_row_a)),
+            a_better=float(np.mean(per_row_a < per_row_b)),
+        )
+
+    first = runs[0].results[0]
+    comparison = Comparison(
+        loss=_name(requests),
+        params=first.params if len(requests) == 1 else {},
+        file_a=file_a,
+        file_b=file_b,
+        confidence=confidence,
+        bootstrap=options.bootstrap,
+        seed=options.seed,
+        overall=side(both, options.seed),
+    )
+    codes = rows_a[0].groups
+    if codes is not None:
+        from losscli import labels
+
+        comparison.group_by = first.group_by
+        names = runs[0].group_labels or []
+        order = sorted(range(len(names)), key=lambda g: labels.sort_key(names[g]))
+        for position, g in enumerate(order):
+            rows = both[codes[both] == g]
+            if rows.size:
+                comparison.groups.append((names[g], side(rows, [options.seed, position])))
+    return comparison, warnings
+
+
+def _per_row(parts: Sequence[RowData], weights: np.ndarray) -> np.ndarray:
+    return sum(w * p.values for w, p in zip(weights, parts))
+
+
+def _total(values: np.ndarray, weights: np.ndarray) -> float:
+    return math.fsum(float(w * v) for w, v in zip(weights, values))
+
+
+def _name(requests: Sequence[Request]) -> str:
+    return requests[0].loss.name if len(requests) == 1 else sum_name(requests)
