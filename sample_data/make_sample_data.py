@@ -44,6 +44,30 @@ def main() -> None:
     classification(rng)
     segmentation(rng)
     sequence(rng)
+    ci(np.random.default_rng(4))
+
+
+def ci(rng: np.random.Generator) -> None:
+    """A model in production and a candidate, scored in CI against next week's actuals.
+
+    Files are keyed by order id and stored in different orders; the candidate is better
+    overall but worse in the 'east' region.
+    """
+    out = HERE.parent / "ci"
+    out.mkdir(exist_ok=True)
+    n = 400
+    ids = np.arange(5001, 5001 + n)
+    region = rng.choice(["east", "north", "south", "west"], n, p=[0.2, 0.3, 0.3, 0.2])
+    actual = np.round(rng.gamma(4.0, 10.0, n), 2)
+    current = np.round(actual + rng.normal(0, 6, n), 2)
+    noise = np.where(region == "east", 9.0, 4.5)
+    candidate = np.round(actual + rng.normal(0, 1, n) * noise, 2)
+    order = rng.permutation(n)
+    pq.write_table(
+        pa.table({"order_id": ids, "region": region, "y": actual}), out / "actuals.parquet"
+    )
+    _csv(out / "forecast.csv", ["order_id", "yhat"], [ids[order].astype(str), current[order]])
+    _csv(out / "candidate.csv", ["order_id", "yhat"], [ids.astype(str), candidate])
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:

@@ -297,3 +297,20 @@ def test_pyproject_tool_section_and_file_errors(run, files, monkeypatch):
     assert broken.code == 2 and "'inputs' must be a list of file paths" in broken.stderr
     (files / "losscli.toml").write_text("[[check]]\nloss = 'mse'\nmaximum = 3\n")
     assert "unknown key maximum" in run("check").stderr
+
+
+def test_sample_ci_checks_file_as_the_readme_shows(run, monkeypatch):
+    """sample_data/ci: better overall, worse in the east: the gate fails on that region."""
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT / "sample_data" / "ci")
+    result = run("check", "-o", "json")
+    assert result.code == 1, result.stderr
+    failed = [
+        (c["loss"], c.get("group")) for c in result.json()["checks"] if c["verdict"] == "fail"
+    ]
+    assert failed == [("mae", "east"), ("rmse", "east")]
+    readme = (ROOT / "README.md").read_text()
+    assert "## Use it in CI" in readme
+    job = readme.split("## Use it in CI", 1)[1]
+    assert "runs-on:" in job and "losscli check --junit-xml" in job and "[[check]]" in job
