@@ -30,6 +30,7 @@ from losscli.errors import UsageError
 from losscli.evaluate import Options
 from losscli.gates import TOTAL, CheckSpec, Limits, Tolerance
 from losscli.registry import Registry
+from losscli.tasks import param_text
 
 FILE_NAMES = ("losscli.toml", "pyproject.toml")
 _TOP_KEYS = {"baseline", "rtol", "atol", "check"}
@@ -103,12 +104,7 @@ def load(path: Path, registry: Registry) -> ChecksFile:
         where += " [tool.losscli]"
         if not isinstance(data, dict):
             raise UsageError(f"{path}: has no [tool.losscli] table")
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise UsageError(
-            f"{where}: unknown key {', '.join(sorted(unknown))} "
-            f"(keys: {', '.join(sorted(_TOP_KEYS))})"
-        )
+    _known_keys(data, _TOP_KEYS, where)
     entries = data.get("check")
     if not isinstance(entries, list) or not entries:
         raise UsageError(f"{where}: expected one or more [[check]] tables")
@@ -128,6 +124,14 @@ def load(path: Path, registry: Registry) -> ChecksFile:
     return ChecksFile(
         path, checks, None if baseline is None else _resolve(baseline, path.parent), rtol, atol
     )
+
+
+def _known_keys(table: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = set(table) - known
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(known))})"
+        )
 
 
 def _resolve(value: str, base: Path) -> str:
@@ -174,12 +178,7 @@ def _tolerance(
 
 
 def _check(entry: Mapping[str, Any], where: str, base: Path, registry: Registry) -> CheckSpec:
-    unknown = set(entry) - _CHECK_KEYS
-    if unknown:
-        raise UsageError(
-            f"{where}: unknown key {', '.join(sorted(unknown))} "
-            f"(keys: {', '.join(sorted(_CHECK_KEYS))})"
-        )
+    _known_keys(entry, _CHECK_KEYS, where)
     loss = entry.get("loss")
     if not isinstance(loss, str):
         raise UsageError(f"{where}: 'loss' must name a loss, e.g. loss = \"mse\"")
@@ -221,7 +220,7 @@ def _check(entry: Mapping[str, Any], where: str, base: Path, registry: Registry)
     return CheckSpec(
         losses=loss,
         inputs=[_resolve(p, base) for p in inputs],
-        params=[f"{k}={_text(v)}" for k, v in entry.get("params", {}).items()],
+        params=[f"{k}={param_text(v)}" for k, v in entry.get("params", {}).items()],
         options=options,
         limits=limits,
         name=str(entry.get("name", loss)),
@@ -234,11 +233,3 @@ def _single(spec: str, registry: Registry) -> str | None:
         return TOTAL
     names = [n.strip() for n in spec.split(",")]
     return registry.get(names[0]).name if len(names) == 1 else None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)

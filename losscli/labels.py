@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from losscli.errors import InputError
-from losscli.readers.arrow_columns import is_numeric, to_numpy
 
 
 def _is_arrow(column: Any) -> bool:
-    return isinstance(column, (pa.Array, pa.ChunkedArray))
+    """Whether ``column`` came from pyarrow (checked without importing it for NumPy input)."""
+    pa = sys.modules.get("pyarrow")
+    return pa is not None and isinstance(column, (pa.Array, pa.ChunkedArray))
 
 
 def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
     """Integer codes per row and the distinct labels they index (None for a missing label)."""
     if _is_arrow(column):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from losscli.readers.arrow_columns import to_numpy
+
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
         encoded = pc.dictionary_encode(column, null_encoding="encode")
@@ -62,6 +67,11 @@ def sort_key(label: Any) -> tuple[int, Any]:
 def keys(column: Any, where: str) -> np.ndarray:
     """A join-key column as an int64 array when every key is an integer, else as text."""
     if _is_arrow(column):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from losscli.readers.arrow_columns import is_numeric, to_numpy
+
         if column.null_count:
             first = int(np.argmax(~np.asarray(column.is_valid())))
             raise InputError(f"{where}: row {first + 1} has no key")

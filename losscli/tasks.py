@@ -89,14 +89,15 @@ def _task(entry: Mapping[str, Any], number: int, file: Path) -> Task:
         name=str(entry.get("name", entry["loss"])),
         loss=entry["loss"],
         inputs=[resolve(p) for p in inputs],
-        params=[f"{k}={_text(v)}" for k, v in params.items()],
+        params=[f"{k}={param_text(v)}" for k, v in params.items()],
         columns={str(k): str(v) for k, v in columns.items()},
         weight=float(weight),
         weights=resolve(entry["weights"]) if "weights" in entry else None,
     )
 
 
-def _text(value: Any) -> str:
+def param_text(value: Any) -> str:
+    """A TOML parameter value as -p NAME=VALUE spells it."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

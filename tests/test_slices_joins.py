@@ -105,19 +105,13 @@ def test_group_by_streams_in_chunks_with_the_same_result(tmp_path, frame):
     )
 
 
+def _mse_on(path) -> list:
+    return ["compute", "mse", path, "--col", "predictions=yhat", "--col", "targets=y"]
+
+
 def test_group_by_in_csv_and_table_output(run, tmp_path, frame):
     frame[["yhat", "y", "region"]].to_csv(tmp_path / "all.csv", index=False)
-    args = [
-        "compute",
-        "mse",
-        tmp_path / "all.csv",
-        "--col",
-        "predictions=yhat",
-        "--col",
-        "targets=y",
-        "--group-by",
-        "region",
-    ]
+    args = [*_mse_on(tmp_path / "all.csv"), "--group-by", "region"]
     csv_lines = run(*args, "-o", "csv").stdout.splitlines()
     assert csv_lines[0] == "loss,group,reduction,n,value,params"
     assert csv_lines[1].startswith("mse,,mean,600,")
@@ -129,15 +123,7 @@ def test_group_by_in_csv_and_table_output(run, tmp_path, frame):
 
 def test_group_by_errors_exit_2(run, tmp_path, frame):
     frame[["yhat", "y"]].to_csv(tmp_path / "all.csv", index=False)
-    args = [
-        "compute",
-        "mse",
-        tmp_path / "all.csv",
-        "--col",
-        "predictions=yhat",
-        "--col",
-        "targets=y",
-    ]
+    args = _mse_on(tmp_path / "all.csv")
     missing = run(*args, "--group-by", "region")
     assert missing.code == 2
     assert "--group-by region: no input file has that column" in missing.stderr
