@@ -125,7 +125,7 @@ def compare(
     def side(rows: np.ndarray, seed: Any) -> Side:
         subset = [p.subset(rows) for p in parts]
         k = len(requests)
-        point = np.array([p.statistic()[0] for p in subset])
+        point = np.array([p.statistic() for p in subset])
         samples = replicates(subset, options.bootstrap, seed)
         diff = weights @ samples[k:] - weights @ samples[:k]
         per_row_a = _per_row(subset[:k], weights)

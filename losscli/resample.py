@@ -10,12 +10,13 @@ evaluated on the same resampled rows, which is what makes the comparison paired.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-BLOCK_ELEMENTS = 1 << 22  # row indices drawn per block (32 MiB)
+BLOCK_ELEMENTS = 1 << 22  # row draws per block: 32 MiB of indices, 32 MiB of counts
 
 
 @dataclass
@@ -39,30 +40,53 @@ class RowData:
             self.finalize,
         )
 
-    def statistic(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """The loss on each resample: ``rows`` is a (B, n) array of row indices."""
-        if rows is None:
-            rows = np.arange(len(self.numerators))[None, :]
-        with np.errstate(all="ignore"):
-            value = self.numerators[rows].sum(axis=1)
-            if self.denominators is not None:
-                value = value / self.denominators[rows].sum(axis=1)
-        if self.finalize is not None:
-            value = np.array([self.finalize(v) if np.isfinite(v) else v for v in value.tolist()])
-        return value
+    def statistic(self) -> float:
+        """The loss over these rows."""
+        value = math.fsum(self.numerators)
+        if self.denominators is not None:
+            denominator = math.fsum(self.denominators)
+            value = value / denominator if denominator else math.nan
+        return float(self.finalized(np.array([value]))[0])
+
+    def finalized(self, values: np.ndarray) -> np.ndarray:
+        if self.finalize is None:
+            return values
+        return np.array([self.finalize(v) if np.isfinite(v) else v for v in values.tolist()])
 
 
 def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int]) -> np.ndarray:
-    """(len(parts), n_boot) bootstrap replicates, every part resampled on the same rows."""
+    """(len(parts), n_boot) bootstrap replicates, every part resampled on the same rows.
+
+    Each block of resamples becomes a matrix of how often each row was drawn, (b, n), and one
+    matrix product with the parts' columns (n, m) gives every sum at once: the cost does not
+    grow with the number of parts.
+    """
     n = len(parts[0].numerators)
+    columns: list[np.ndarray] = []
+    for part in parts:
+        columns.append(part.numerators)
+        if part.denominators is not None:
+            columns.append(part.denominators)
+    matrix = np.column_stack(columns)
     rng = np.random.default_rng(seed)
     out = np.empty((len(parts), n_boot))
     block = max(1, min(n_boot, BLOCK_ELEMENTS // max(n, 1)))
     for start in range(0, n_boot, block):
         stop = min(start + block, n_boot)
-        rows = rng.integers(0, n, size=(stop - start, n))
+        b = stop - start
+        rows = rng.integers(0, n, size=(b, n))
+        rows += np.arange(b)[:, None] * n
+        counts = np.bincount(rows.ravel(), minlength=b * n).reshape(b, n)
+        sums = counts.astype(np.float64) @ matrix
+        column = 0
         for k, part in enumerate(parts):
-            out[k, start:stop] = part.statistic(rows)
+            value = sums[:, column]
+            column += 1
+            if part.denominators is not None:
+                with np.errstate(all="ignore"):
+                    value = value / sums[:, column]
+                column += 1
+            out[k, start:stop] = part.finalized(value)
     return out
 
 
