@@ -78,6 +78,9 @@ def keys(column: Any, where: str) -> np.ndarray:
         if is_numeric(column.type):
             array = to_numpy(column, where)
         else:
+            blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(column), ""))
+            if blank.any():
+                raise InputError(f"{where}: row {int(np.argmax(blank)) + 1} has no key")
             try:
                 return to_numpy(pc.cast(column, pa.int64()), where)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -238,3 +238,29 @@ def test_on_and_group_by_together(run, tmp_path, frame):
     expected = _expected(frame, "region")["mse"].to_dict()
     got = {g["group"]: g["value"] for g in result.json()["results"][0]["groups"]}
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_missing_keys_and_missing_group_labels(run, tmp_path):
+    (tmp_path / "p.csv").write_text("id,p\n1,1\n,2\n3,3\n")
+    (tmp_path / "t.csv").write_text("id,y\n1,1\n2,2\n3,3\n")
+    blank = run("compute", "mse", tmp_path / "p.csv", tmp_path / "t.csv", "--on", "id")
+    assert blank.code == 2
+    assert "p.csv column 'id': row 2 has no key" in blank.stderr
+    pd.DataFrame({"g": ["x", None, "y", "x"], "p": [1.0, 2, 3, 4], "y": [1.5, 2, 3, 5]}).to_parquet(
+        tmp_path / "n.parquet"
+    )
+    result = run(
+        "compute",
+        "mse",
+        tmp_path / "n.parquet",
+        "--col",
+        "predictions=p",
+        "--col",
+        "targets=y",
+        "--group-by",
+        "g",
+        "-o",
+        "json",
+    )
+    groups = [(g["group"], g["n"], g["value"]) for g in result.json()["results"][0]["groups"]]
+    assert groups == [("x", 2, (0.25 + 1.0) / 2), ("y", 1, 0.0), (None, 1, 0.0)]
