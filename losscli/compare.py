@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError
-from losscli.evaluate import Options, Request, evaluate_tables, open_inputs, sum_name
+from losscli.evaluate import (
+    Options,
+    Request,
+    check_options,
+    evaluate_tables,
+    open_inputs,
+    sum_name,
+)
 from losscli.resample import RowData, interval, replicates
 
 
@@ -103,9 +110,8 @@ def compare(
         raise UsageError("compare takes one loss or a weighted sum, not a list of losses")
     if not 0 < confidence < 1:
         raise UsageError(f"--confidence {confidence}: give a level between 0 and 1, e.g. 0.95")
-    if options.bootstrap < 10:
-        raise UsageError(f"--bootstrap {options.bootstrap}: give at least 10 resamples")
     options = replace(options, keep_rows=True, reduction="mean")
+    check_options(options)
     inputs = open_inputs([file_a, file_b, *others], options)
     table_a, table_b, *rest = inputs.tables
     runs = [

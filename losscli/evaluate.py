@@ -247,14 +247,14 @@ def evaluate(requests: Sequence[Request], files: Sequence[str], options: Options
                     else ""
                 )
             )
-    check_options(requests, options)
+    check_options(options)
     inputs = open_inputs(files, options)
     evaluation = evaluate_tables(requests, inputs.tables, options, inputs.weights, inputs.group)
     evaluation.warnings[:0] = inputs.notes
     return evaluation
 
 
-def check_options(requests: Sequence[Request], options: Options) -> None:
+def check_options(options: Options) -> None:
     """Options that do not go together, refused before any file is read."""
     if options.reduction == "none":
         for option, given in (("--group-by", options.group_by), ("--ci", options.ci)):
@@ -668,8 +668,16 @@ class _Run:
         group_labels = labels.tidy(list(self.group_ids))
         order = sorted(range(len(group_labels)), key=lambda g: labels.sort_key(group_labels[g]))
         if GROUP in self.bindings and self.options.reduction != "none":
+            column = self.bindings[GROUP].columns[0]
+            for partials in self.group_partials:
+                partials += [Partial() for _ in range(len(group_labels) - len(partials))]
+            empty = [g for g in order if self.group_partials[0][g].count == 0]
+            if empty:
+                names = ", ".join(str(group_labels[g]) for g in empty)
+                warnings.append(f"--group-by {column}: no usable rows in group {names}; left out")
+                order = [g for g in order if g not in empty]
             for index, result in enumerate(results):
-                result.group_by = self.bindings[GROUP].columns[0]
+                result.group_by = column
                 for g in order:
                     partial = self.group_partials[index][g]
                     value = self._reduce(partial, self.requests[index].loss)

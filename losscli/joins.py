@@ -76,10 +76,7 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
     """
     for table in tables:
         if key not in table.columns and key not in table.label_columns:
-            found = (
-                ", ".join(table.columns)
-                or f"none; a .{table.display.rsplit('.', 1)[-1]} file has no named columns"
-            )
+            found = ", ".join(table.columns) or "none: it has no named columns"
             raise InputError(
                 f"--on {key}: {table.display} has no column '{key}' (columns: {found})"
             )

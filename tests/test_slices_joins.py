@@ -264,3 +264,28 @@ def test_missing_keys_and_missing_group_labels(run, tmp_path):
     )
     groups = [(g["group"], g["n"], g["value"]) for g in result.json()["results"][0]["groups"]]
     assert groups == [("x", 2, (0.25 + 1.0) / 2), ("y", 1, 0.0), (None, 1, 0.0)]
+
+
+def test_a_group_whose_rows_are_all_skipped_is_left_out_and_said_so(run, tmp_path):
+    (tmp_path / "d.csv").write_text("p,y,g\n1,1.5,a\nnan,2,b\n3,3,a\n")
+    result = run(
+        "compute",
+        "mse",
+        tmp_path / "d.csv",
+        "--col",
+        "predictions=p",
+        "--col",
+        "targets=y",
+        "--group-by",
+        "g",
+        "--nan",
+        "skip",
+        "--ci",
+        "0.9",
+        "-o",
+        "json",
+    )
+    assert result.code == 0, result.stderr
+    groups = result.json()["results"][0]["groups"]
+    assert [(g["group"], g["n"], g["value"]) for g in groups] == [("a", 2, 0.125)]
+    assert "no usable rows in group b; left out" in result.stderr
