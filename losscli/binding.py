@@ -1,6 +1,7 @@
 """Which file and columns feed each named input of a loss.
 
 Rules, applied per input in the order the loss declares them:
+Key and group columns (``reserved``) are never part of an input.
 1. ``--col INPUT=PATTERN`` selects the matching columns (a name, a glob such as ``p_*``,
    or a comma list of them, in file order) from the first file that has them and is not
    yet used by another input, else from the first file that has them.
@@ -16,37 +17,38 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from losscli.errors import InputError, UsageError
-from losscli.readers import Table
+from losscli.errors import InputError, UsageError, column, option
+from losscli.readers.base import Table
 
 WEIGHTS = "weights"
 
 
 @dataclass(frozen=True)
 class Binding:
+    """The file and columns of one input; ``whole`` when the input is the whole file."""
+
     table: Table
-    columns: tuple[str, ...] | None  # None: the whole file
+    columns: tuple[str, ...] | None  # None: a file without named columns, whole
+    whole: bool = False
 
     def origin(self) -> str:
-        if self.columns is None:
+        if self.columns is None or self.whole:
             return self.table.display
         label = self.table.column_word
         names = ", ".join(self.columns)
         return f"{self.table.display} {label}{'s' if len(self.columns) > 1 else ''} {names}"
 
 
-def select_columns(table: Table, pattern: str) -> list[str]:
+def select_columns(table: Table, pattern: str, reserved: frozenset[str] = frozenset()) -> list[str]:
     """Columns of ``table`` matched by a name, a glob, or a comma list of them, in file order."""
+    columns = [c for c in table.columns if c not in reserved]
     picked: list[str] = []
     for part in (p.strip() for p in pattern.split(",")):
-        if part in table.columns:
-            hits = [part]
-        else:
-            hits = [c for c in table.columns if fnmatchcase(c, part)]
+        hits = [part] if part in columns else [c for c in columns if fnmatchcase(c, part)]
         if not hits:
             return []
         picked += [h for h in hits if h not in picked]
-    return [c for c in table.columns if c in picked]
+    return [c for c in columns if c in picked]
 
 
 def bind_inputs(
@@ -56,42 +58,49 @@ def bind_inputs(
     weights_table: Table | None,
     loss_label: str,
     optional: frozenset[str] = frozenset(),
+    reserved: frozenset[str] = frozenset(),
 ) -> dict[str, Binding]:
     """Map every input (and ``weights`` if asked for) to a file and its columns."""
     known = [*input_names, WEIGHTS]
     for key in patterns:
         if key not in known:
             raise UsageError(
-                f"--col {key}=...: {loss_label} has no input '{key}' "
+                f"{column(key, '...')}: {loss_label} has no input '{key}' "
                 f"(its inputs: {', '.join(input_names)}; or weights)"
             )
     if weights_table is not None and WEIGHTS in patterns:
-        raise UsageError("give weights either with --weights FILE or with --col weights=COLUMN")
+        raise UsageError(
+            f"give weights either with {option('weights', 'FILE')} or with "
+            f"{column(WEIGHTS, 'COLUMN')}"
+        )
+
+    def visible(table: Table) -> list[str]:
+        return [c for c in table.columns if c not in reserved]
 
     bound: dict[str, Binding] = {}
     used: list[Table] = []
 
-    def take(name: str, table: Table, columns: Sequence[str] | None) -> None:
-        bound[name] = Binding(table, None if columns is None else tuple(columns))
+    def take(name: str, table: Table, columns: Sequence[str] | None, whole: bool = False) -> None:
+        bound[name] = Binding(table, None if columns is None else tuple(columns), whole)
         if table not in used:
             used.append(table)
 
     wanted = [n for n in input_names] + ([WEIGHTS] if WEIGHTS in patterns else [])
     for name in wanted:
         if name in patterns:
-            found = [(t, select_columns(t, patterns[name])) for t in tables]
+            found = [(t, select_columns(t, patterns[name], reserved)) for t in tables]
             found = [(t, cols) for t, cols in found if cols]
             if not found:
                 listing = "; ".join(
-                    f"{t.display}: {', '.join(t.columns) or 'no named columns'}" for t in tables
+                    f"{t.display}: {', '.join(visible(t)) or 'no named columns'}" for t in tables
                 )
-                raise InputError(f"--col {name}={patterns[name]}: no column matches ({listing})")
+                raise InputError(f"{column(name, patterns[name])}: no column matches ({listing})")
             fresh = [(t, cols) for t, cols in found if t not in used]
             take(name, *(fresh or found)[0])
     for name in input_names:
         if name in bound:
             continue
-        named = [t for t in tables if name in t.columns]
+        named = [t for t in tables if name in visible(t)]
         if named:
             fresh = [t for t in named if t not in used]
             take(name, (fresh or named)[0], [name])
@@ -101,15 +110,23 @@ def bind_inputs(
     for name in unbound:
         free = [t for t in tables if t not in used]
         if not free:
-            columns = "; ".join(
-                f"{t.display} has {', '.join(t.columns)}" for t in tables if t.columns
+            listing = "; ".join(
+                f"{t.display} has {', '.join(visible(t))}" for t in tables if visible(t)
             )
             raise UsageError(
                 f"{loss_label} needs {name} but no file is left for it: give another file "
-                f"or pick its columns with --col {name}=COLUMN"
-                + (f" ({columns})" if columns else "")
+                f"or pick its columns with {column(name)}" + (f" ({listing})" if listing else "")
             )
-        take(name, free[0], None)
+        table = free[0]
+        if table.columns:
+            if not visible(table):
+                raise InputError(
+                    f"{table.display} has no columns left for {name} besides "
+                    f"{', '.join(sorted(reserved))}"
+                )
+            take(name, table, visible(table), whole=True)
+        else:
+            take(name, table, None)
     for table in tables:
         if table not in used:
             raise UsageError(
@@ -117,5 +134,8 @@ def bind_inputs(
                 f"{len(input_names)} inputs ({', '.join(input_names)})"
             )
     if weights_table is not None:
-        bound[WEIGHTS] = Binding(weights_table, None)
+        columns = visible(weights_table) or None
+        bound[WEIGHTS] = Binding(
+            weights_table, None if columns is None else tuple(columns), whole=True
+        )
     return bound

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from losscli.gates import Verdict
-from losscli.render import group_label, json_object, print_rich
+from losscli.jsonout import Encoder
+from losscli.render import group_label, print_rich
 
 MARKS = {"pass": "✅ pass", "fail": "❌ fail", "no limit": "no limit"}
 
@@ -86,7 +87,7 @@ def write_table(verdicts: Sequence[Verdict], out: IO[str]) -> None:
 
 def write_json(
     verdicts: Sequence[Verdict], records: Sequence[Mapping[str, Any]], out: IO[str]
-) -> None:
+) -> list[str]:
     """Verdicts plus the results themselves, so this JSON also serves as a baseline."""
     judged = [v for v in verdicts if v.status != "no limit"]
     failed = sum(v.status == "fail" for v in judged)
@@ -94,9 +95,10 @@ def write_json(
         "passed": failed == 0,
         "summary": {"checks": len(judged), "passed": len(judged) - failed, "failed": failed},
     }
-    checks = ", ".join(json_object(v.record()) for v in verdicts)
-    results = ", ".join(json_object(r) for r in records)
-    out.write(json_object(head)[:-1] + f', "checks": [{checks}], "results": [{results}]' + "}\n")
+    encoder = Encoder()
+    document = head | {"checks": [v.to_dict() for v in verdicts], "results": list(records)}
+    out.write(encoder.encode(document) + "\n")
+    return encoder.notes()
 
 
 def markdown(verdicts: Sequence[Verdict]) -> str:
@@ -139,7 +141,7 @@ def junit_xml(verdicts: Sequence[Verdict]) -> str:
         case = ET.SubElement(
             suite, "testcase", classname=f"losscli.{v.check or 'check'}", name=name, time="0"
         )
-        detail = json.dumps(v.record(), default=str)
+        detail = json.dumps(v.to_dict(), default=str)
         if v.status == "fail":
             failure = ET.SubElement(case, "failure", message="; ".join(v.reasons()), type="loss")
             failure.text = detail

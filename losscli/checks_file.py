@@ -20,50 +20,26 @@ Also per check: ``min``, ``min_group``, ``atol``, ``higher_is_better`` (loss nam
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from losscli.errors import UsageError
-from losscli.evaluate import Options
-from losscli.gates import TOTAL, CheckSpec, Limits, Tolerance
+from losscli import limits as parse
+from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
+from losscli.errors import ConfigError, LossCliError
+from losscli.gates import CheckSpec
+from losscli.limits import Limits, Tolerance
 from losscli.registry import Registry
-from losscli.tasks import param_text
+from losscli.requests import Options, resolve_requests
 
 FILE_NAMES = ("losscli.toml", "pyproject.toml")
 _TOP_KEYS = {"baseline", "rtol", "atol", "check"}
-_CHECK_KEYS = {
-    "name",
-    "loss",
-    "inputs",
-    "columns",
-    "params",
-    "weights",
-    "max",
-    "min",
-    "max_group",
-    "min_group",
-    "rtol",
-    "atol",
-    "higher_is_better",
-    "group_by",
-    "on",
-    "how",
-    "nan",
-    "reduction",
-    "convention",
-}
-_CHOICES = {
-    "how": ("exact", "inner"),
-    "nan": ("error", "skip"),
-    "reduction": ("mean", "sum"),
-    "convention": ("torch", "keras", "sklearn"),
-}
+_OPTION_KEYS = {"weights", "group_by", "on", "how", "nan", "reduction", "convention"}
+_LIMIT_KEYS = {"max", "min", "max_group", "min_group", "rtol", "atol", "higher_is_better"}
+_CHECK_KEYS = {"name", "loss", "inputs", "columns", "params"} | _OPTION_KEYS | _LIMIT_KEYS
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChecksFile:
     path: Path
     checks: list[CheckSpec]
@@ -86,30 +62,19 @@ def find(start: Path | None = None) -> Path | None:
 
 
 def load(path: Path, registry: Registry) -> ChecksFile:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        raise UsageError("checks files need Python 3.11 or newer (tomllib)") from None
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    data = load_toml(path, str(path))
     where = str(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("losscli")
         where += " [tool.losscli]"
         if not isinstance(data, dict):
-            raise UsageError(f"{path}: has no [tool.losscli] table")
-    _known_keys(data, _TOP_KEYS, where)
+            raise ConfigError(f"{path}: has no [tool.losscli] table")
+    known_keys(data, _TOP_KEYS, where)
     entries = data.get("check")
     if not isinstance(entries, list) or not entries:
-        raise UsageError(f"{where}: expected one or more [[check]] tables")
-    rtol = _tolerance(data.get("rtol"), where, "rtol", registry, None)
-    atol = _tolerance(data.get("atol"), where, "atol", registry, None)
+        raise ConfigError(f"{where}: expected one or more [[check]] tables")
+    rtol = _in(where, lambda: parse.tolerance(data.get("rtol"), "rtol", None, registry))
+    atol = _in(where, lambda: parse.tolerance(data.get("atol"), "atol", None, registry))
     checks = [
         _check(entry, f"{where}: check {i + 1}", path.parent, registry)
         for i, entry in enumerate(entries)
@@ -117,119 +82,66 @@ def load(path: Path, registry: Registry) -> ChecksFile:
     names = [c.name for c in checks]
     for name in names:
         if names.count(name) > 1:
-            raise UsageError(f"{where}: two checks are named '{name}'; give each a name")
+            raise ConfigError(f"{where}: two checks are named '{name}'; give each a name")
     baseline = data.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
-        raise UsageError(f"{where}: 'baseline' must be a file path")
+        raise ConfigError(f"{where}: 'baseline' must be a file path")
     return ChecksFile(
-        path, checks, None if baseline is None else _resolve(baseline, path.parent), rtol, atol
+        path, checks, None if baseline is None else resolve_path(baseline, path.parent), rtol, atol
     )
 
 
-def _known_keys(table: Mapping[str, Any], known: set[str], where: str) -> None:
-    unknown = set(table) - known
-    if unknown:
-        raise UsageError(
-            f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(known))})"
-        )
+def _in(where: str, make: Any) -> Any:
+    """``make()``, its error message prefixed by the place in the file."""
+    try:
+        return make()
+    except ConfigError:
+        raise
+    except LossCliError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
-def _resolve(value: str, base: Path) -> str:
-    return value if value == "-" or Path(value).is_absolute() else str(base / value)
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise UsageError(f"{where} must be a number")
-    return float(value)
-
-
-def _per_loss(
-    value: Any, where: str, key: str, registry: Registry, single: str | None
-) -> dict[str, float]:
-    """``{mse = 0.2}`` by loss name, or a bare number for a check of one loss (or a total)."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {
-            _loss_name(name, registry): _number(v, f"{where}: {key}.{name}")
-            for name, v in value.items()
-        }
-    if single is None:
-        raise UsageError(
-            f"{where}: {key} = {value!r} is ambiguous for several losses; write "
-            f"{key} = {{ LOSS = {value!r} }}"
-        )
-    return {single: _number(value, f"{where}: {key}")}
-
-
-def _loss_name(name: str, registry: Registry) -> str:
-    return TOTAL if name == TOTAL else registry.get(name).name
-
-
-def _tolerance(
-    value: Any, where: str, key: str, registry: Registry, single: str | None
-) -> Tolerance:
-    if value is None:
-        return Tolerance()
-    if isinstance(value, dict):
-        return Tolerance(None, _per_loss(value, where, key, registry, single))
-    return Tolerance(_number(value, f"{where}: {key}"))
-
-
-def _check(entry: Mapping[str, Any], where: str, base: Path, registry: Registry) -> CheckSpec:
-    _known_keys(entry, _CHECK_KEYS, where)
+def _check(entry: Any, where: str, base: Path, registry: Registry) -> CheckSpec:
+    known_keys(entry, _CHECK_KEYS, where)
     loss = entry.get("loss")
     if not isinstance(loss, str):
-        raise UsageError(f"{where}: 'loss' must name a loss, e.g. loss = \"mse\"")
-    inputs = entry.get("inputs")
-    if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
-        raise UsageError(f"{where}: 'inputs' must be a list of file paths")
-    for key in ("columns", "params"):
-        if not isinstance(entry.get(key, {}), dict):
-            raise UsageError(f"{where}: '{key}' must be a table, e.g. {key} = {{ ... }}")
-    for key, choices in _CHOICES.items():
-        if key in entry and entry[key] not in choices:
-            raise UsageError(f"{where}: {key} must be one of {', '.join(choices)}")
-    for key in ("group_by", "on", "weights"):
-        if key in entry and not isinstance(entry[key], str):
-            raise UsageError(f"{where}: '{key}' must be text")
-    single = _single(loss, registry)
+        raise ConfigError(f"{where}: 'loss' must name a loss, e.g. loss = \"mse\"")
+    inputs = file_list(entry.get("inputs"), where, base)
+    columns = table_of(entry, "columns", where)
+    params = table_of(entry, "params", where)
+    requests = _in(where, lambda: resolve_requests(loss, params, registry))
+
+    def limit(key: str) -> dict[str, float]:
+        return _in(where, lambda: parse.per_loss(entry.get(key), key, requests, registry))
+
+    def tolerance(key: str) -> Tolerance:
+        return _in(where, lambda: parse.tolerance(entry.get(key), key, requests, registry))
+
     higher = entry.get("higher_is_better", [])
-    if isinstance(higher, str):
-        higher = [higher]
     limits = Limits(
-        max=_per_loss(entry.get("max"), where, "max", registry, single),
-        min=_per_loss(entry.get("min"), where, "min", registry, single),
-        max_group=_per_loss(entry.get("max_group"), where, "max_group", registry, single),
-        min_group=_per_loss(entry.get("min_group"), where, "min_group", registry, single),
-        rtol=_tolerance(entry.get("rtol"), where, "rtol", registry, single),
-        atol=_tolerance(entry.get("atol"), where, "atol", registry, single),
-        higher_is_better={_loss_name(str(n), registry) for n in higher},
+        max=limit("max"),
+        min=limit("min"),
+        max_group=limit("max_group"),
+        min_group=limit("min_group"),
+        rtol=tolerance("rtol"),
+        atol=tolerance("atol"),
+        higher_is_better=_in(
+            where, lambda: parse.loss_names(higher, "higher_is_better", requests, registry)
+        ),
     )
-    options = Options(
-        reduction=entry.get("reduction", "mean"),
-        nan=entry.get("nan", "error"),
-        columns={str(k): str(v) for k, v in entry.get("columns", {}).items()},
-        weights=_resolve(entry["weights"], base) if "weights" in entry else None,
-        convention=entry.get("convention"),
-        group_by=entry.get("group_by"),
-        on=entry.get("on"),
-        how=entry.get("how", "exact"),
-    )
-    return CheckSpec(
-        losses=loss,
-        inputs=[_resolve(p, base) for p in inputs],
-        params=[f"{k}={param_text(v)}" for k, v in entry.get("params", {}).items()],
-        options=options,
-        limits=limits,
-        name=str(entry.get("name", loss)),
+    settings = {k: entry[k] for k in _OPTION_KEYS if k in entry}
+    if "reduction" in settings and settings["reduction"] == "none":
+        raise ConfigError(f"{where}: reduction must be mean or sum")
+    if isinstance(settings.get("weights"), str):
+        settings["weights"] = resolve_path(settings["weights"], base)
+    options = _in(where, lambda: Options(columns=_texts(columns, where), **settings))
+    return _in(
+        where,
+        lambda: CheckSpec(requests, inputs, options, limits, name=str(entry.get("name", loss))),
     )
 
 
-def _single(spec: str, registry: Registry) -> str | None:
-    """What a bare-number limit means: the one loss, or a weighted sum's total."""
-    if "*" in spec or "+" in spec:
-        return TOTAL
-    names = [n.strip() for n in spec.split(",")]
-    return registry.get(names[0]).name if len(names) == 1 else None
+def _texts(table: dict[str, Any], where: str) -> dict[str, str]:
+    if not all(isinstance(v, str) for v in table.values()):
+        raise ConfigError(f"{where}: 'columns' maps input names to column names (text)")
+    return {str(k): v for k, v in table.items()}

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from losscli import __version__
-from losscli.errors import LossCliError
+from losscli.errors import LossCliError, spelling
 from losscli.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from losscli.tempfiles import remove_all
 
@@ -27,7 +27,8 @@ class LossCliGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
-            code = super().main(args=args, prog_name=prog_name or "losscli", **kwargs)
+            with spelling("cli"):
+                code = super().main(args=args, prog_name=prog_name or "losscli", **kwargs)
             code = code if isinstance(code, int) else 0
         except click.exceptions.Exit as exc:
             code = exc.exit_code
@@ -210,9 +211,26 @@ bootstrap_options = _apply(
 )
 
 
+def _param_pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``-p delta=0.5`` and ``-p huber.delta=0.5`` as (name, text) pairs."""
+    pairs = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"-p {item}: expected NAME=VALUE, e.g. -p delta=0.5")
+        pairs.append((key.strip(), value))
+    return pairs
+
+
+def _requests(spec: str, params: tuple[str, ...], registry: Any) -> Any:
+    from losscli.requests import resolve_requests
+
+    return resolve_requests(spec, _param_pairs(params), registry)
+
+
 def _options(kw: dict[str, Any], **overrides: Any) -> Any:
     """The evaluation options from the shared command-line options (removed from ``kw``)."""
-    from losscli.evaluate import Options
+    from losscli.requests import Options
 
     values = dict(
         nan=kw.pop("nan"),
@@ -226,8 +244,6 @@ def _options(kw: dict[str, Any], **overrides: Any) -> Any:
     )
     if "n_bootstrap" in kw:
         values |= {"bootstrap": kw.pop("n_bootstrap"), "seed": kw.pop("seed")}
-    if values["how"] == "inner" and not values["on"]:
-        raise click.UsageError("--how inner needs --on COLUMN")
     return Options(**(values | overrides))
 
 
@@ -290,7 +306,7 @@ def compute(
       losscli compute huber preds.npy targets.npy --reduction none -o csv
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
     """
-    from losscli.evaluate import evaluate, resolve_requests
+    from losscli.evaluate import evaluate
     from losscli.render import write_results
 
     registry = _registry(plugins)
@@ -305,82 +321,42 @@ def compute(
             raise click.UsageError("--group-by, --on and --ci do not apply to --tasks")
         from losscli.tasks import evaluate_tasks, load_tasks
 
-        evaluation = evaluate_tasks(load_tasks(tasks_file), registry, options)
+        evaluation = evaluate_tasks(load_tasks(tasks_file, registry), options)
     else:
         if not losses or not inputs:
             raise click.UsageError("give a LOSS and at least one INPUT file (or --tasks FILE)")
-        evaluation = evaluate(resolve_requests(losses, params, registry), inputs, options)
+        evaluation = evaluate(_requests(losses, params, registry), inputs, options)
     _warn(evaluation.warnings)
-    write_results([r.record() for r in evaluation.results], output or _default_output(), sys.stdout)
+    records = [r.to_dict() for r in evaluation.results]
+    _warn(write_results(records, output or _default_output(), sys.stdout))
 
 
-def _limits(
-    values: tuple[str, ...], option: str, registry: Any, spec: str | None
-) -> dict[str, float]:
-    """``--max mse=0.25`` (or ``--max 0.25`` for the only loss or a weighted total)."""
-    from losscli.gates import TOTAL
-
-    out: dict[str, float] = {}
+def _limit_values(values: tuple[str, ...]) -> Any:
+    """``--max mse=0.25 --max mae=1`` as a mapping, ``--max 0.25`` as one number."""
+    named = {}
+    bare = None
     for item in values:
         name, sep, text = item.rpartition("=")
-        name = name.strip()
-        if not sep:
-            single = _single_loss(spec, registry)
-            if single is None:
-                raise click.UsageError(
-                    f"{option} {item}: name the loss it limits, e.g. {option} mse={item}"
-                )
-            name = single
+        if sep:
+            named[name.strip()] = text
         else:
-            name = TOTAL if name == TOTAL else registry.get(name).name
-        try:
-            out[name] = float(text)
-        except ValueError:
-            raise click.UsageError(f"{option} {item}: '{text}' is not a number") from None
-        if out[name] != out[name]:
-            raise click.UsageError(f"{option} {item}: give a number, not NaN")
-    return out
+            bare = text
+    if bare is not None and named:
+        raise click.UsageError("give either one bare limit or LOSS=VALUE limits, not both")
+    return bare if bare is not None else (named or None)
 
 
-def _single_loss(spec: str | None, registry: Any) -> str | None:
-    from losscli.composite import parse_spec
-    from losscli.gates import TOTAL
+def _limits(values: tuple[str, ...], option: str, requests: Any, registry: Any) -> Any:
+    from losscli.limits import per_loss
 
-    if not spec:
-        return None
-    names, weights = parse_spec(spec)
-    if weights is not None:
-        return TOTAL
-    return registry.get(names[0]).name if len(names) == 1 else None
+    return per_loss(_limit_values(values), option, requests, registry)
 
 
-def _tolerance(values: tuple[str, ...], option: str, registry: Any, spec: str | None) -> Any:
-    from losscli.gates import Tolerance
+def _tolerance(values: tuple[str, ...], option: str, requests: Any, registry: Any) -> Any:
+    from losscli.limits import Tolerance, tolerance
 
-    default = None
-    per_loss = {}
-    for item in values:
-        if "=" in item:
-            per_loss |= _limits((item,), option, registry, spec)
-            continue
-        try:
-            default = float(item)
-        except ValueError:
-            raise click.UsageError(
-                f"{option} {item}: expected a number or LOSS=NUMBER, e.g. {option} 0.02"
-            ) from None
-    for value in [default, *per_loss.values()]:
-        if value is not None and not value >= 0:
-            raise click.UsageError(f"{option}: tolerances must be >= 0, not {value}")
-    return Tolerance(default, per_loss)
-
-
-def _merge(first: Any, second: Any, third: Any) -> Any:
-    """Tolerances from the most specific source that gives one: a check, the CLI, the file."""
-    from losscli.gates import Tolerance
-
-    default = next((t.default for t in (first, second, third) if t.default is not None), None)
-    return Tolerance(default, {**third.per_loss, **second.per_loss, **first.per_loss})
+    parts = [tolerance(_limit_values((v,)), option, requests, registry) for v in values]
+    return Tolerance().over(*reversed(parts)) if parts else Tolerance()
 
 
 # Options that define a check, so that a checks file and the command line never both do.
@@ -514,26 +490,28 @@ def check(
       losscli check mse preds.csv targets.csv --group-by region --max-group mse=0.4
       losscli check --junit-xml losscli.xml
     """
+    from dataclasses import replace
+
     from click.core import ParameterSource
 
     from losscli import checks_file, gates
+    from losscli.limits import Limits, loss_names
 
     registry = _registry(plugins)
-    cli_rtol = _tolerance(rtol, "--rtol", registry, losses)
-    cli_atol = _tolerance(atol, "--atol", registry, losses)
     if losses:
         if config:
             raise click.UsageError("give either LOSS and INPUT files or --config, not both")
         if not inputs:
             raise click.UsageError("give the INPUT files after the LOSS")
-        limits = gates.Limits(
-            max=_limits(max_limits, "--max", registry, losses),
-            min=_limits(min_limits, "--min", registry, losses),
-            max_group=_limits(max_group, "--max-group", registry, losses),
-            min_group=_limits(min_group, "--min-group", registry, losses),
-            rtol=cli_rtol,
-            atol=cli_atol,
-            higher_is_better={registry.get(n).name for n in higher_is_better},
+        requests = _requests(losses, params, registry)
+        limits = Limits(
+            max=_limits(max_limits, "--max", requests, registry),
+            min=_limits(min_limits, "--min", requests, registry),
+            max_group=_limits(max_group, "--max-group", requests, registry),
+            min_group=_limits(min_group, "--min-group", requests, registry),
+            rtol=_tolerance(rtol, "--rtol", requests, registry),
+            atol=_tolerance(atol, "--atol", requests, registry),
+            higher_is_better=loss_names(higher_is_better, "--higher-is-better", requests, registry),
         )
         if not limits.any() and not baseline:
             raise click.UsageError(
@@ -541,7 +519,7 @@ def check(
                 "--max-group/--min-group with --group-by, or --baseline FILE"
             )
         options = _options(kw, reduction=reduction)
-        checks = [gates.CheckSpec(losses, list(inputs), list(params), options, limits)]
+        checks = [gates.CheckSpec(requests, list(inputs), options, limits)]
     else:
         given = [
             "--" + name.replace("_", "-")
@@ -560,10 +538,16 @@ def check(
                 "losscli.toml (see 'losscli check --help' and the README)"
             )
         loaded = checks_file.load(path, registry)
-        checks = loaded.checks
-        for spec in checks:
-            spec.limits.rtol = _merge(spec.limits.rtol, cli_rtol, loaded.rtol)
-            spec.limits.atol = _merge(spec.limits.atol, cli_atol, loaded.atol)
+        checks = []
+        for spec in loaded.checks:
+            cli_rtol = _tolerance(rtol, "--rtol", spec.requests, registry)
+            cli_atol = _tolerance(atol, "--atol", spec.requests, registry)
+            limits = replace(
+                spec.limits,
+                rtol=spec.limits.rtol.over(cli_rtol, loaded.rtol),
+                atol=spec.limits.atol.over(cli_atol, loaded.atol),
+            )
+            checks.append(replace(spec, limits=limits))
         baseline = baseline or loaded.baseline
         for spec in checks:
             if not spec.limits.any() and not baseline:
@@ -576,7 +560,7 @@ def check(
             "--update-baseline needs --baseline FILE (or baseline = in the file)"
         )
     return _report(
-        gates.run_checks(checks, registry, baseline, update_baseline),
+        gates.run_checks(checks, baseline, update_baseline),
         output,
         junit_xml,
         markdown_file,
@@ -616,7 +600,7 @@ def _report(
         for line in check_reports.annotations(run.verdicts):
             click.echo(line, err=True)
     if output == "json":
-        check_reports.write_json(run.verdicts, run.records, sys.stdout)
+        _warn(check_reports.write_json(run.verdicts, run.records, sys.stdout))
     else:
         check_reports.write_table(run.verdicts, sys.stdout)
     return 1 if run.failed else 0
@@ -677,15 +661,14 @@ def compare(
       losscli compare mse old.csv new.csv targets.csv --on id --group-by region
       losscli compare mae old.csv new.csv targets.csv --fail-if-worse
     """
-    from losscli.compare import compare as run_comparison
-    from losscli.evaluate import resolve_requests
+    from losscli.comparison import compare as run_comparison
     from losscli.render import write_comparison
 
     options = _options(kw)
-    requests = resolve_requests(loss, params, _registry(plugins))
+    requests = _requests(loss, params, _registry(plugins))
     comparison, warnings = run_comparison(requests, preds_a, preds_b, inputs, options, confidence)
     _warn(warnings)
-    write_comparison(comparison.record(), output or _default_output(), sys.stdout)
+    _warn(write_comparison(comparison.to_dict(), output or _default_output(), sys.stdout))
     return 1 if fail_if_worse and comparison.overall.verdict == "B worse" else 0
 
 

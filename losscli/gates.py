@@ -18,51 +18,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from losscli import baseline as baselines
-from losscli.errors import InputError, UsageError
-from losscli.evaluate import Options, Result, evaluate, resolve_requests
-from losscli.registry import Registry
+from losscli.errors import InputError, UsageError, option
+from losscli.evaluate import evaluate
+from losscli.limits import DEFAULT_RTOL, Limits
+from losscli.requests import Options, Request, is_weighted_sum
+from losscli.results import Result
+from losscli.spec import TOTAL
 
-DEFAULT_RTOL = 1e-9  # float noise only: any real regression from the baseline fails
-TOTAL = "total"  # the name limits use for a weighted sum's total
-
-
-@dataclass
-class Tolerance:
-    default: float | None = None
-    per_loss: dict[str, float] = field(default_factory=dict)
-
-    def get(self, loss: str, fallback: float) -> float:
-        if loss in self.per_loss:
-            return self.per_loss[loss]
-        return fallback if self.default is None else self.default
+__all__ = ["DEFAULT_RTOL", "TOTAL", "CheckRun", "CheckSpec", "Verdict", "run_checks"]
 
 
-@dataclass
-class Limits:
-    """Bounds by loss name (canonical, or ``total``)."""
-
-    max: dict[str, float] = field(default_factory=dict)
-    min: dict[str, float] = field(default_factory=dict)
-    max_group: dict[str, float] = field(default_factory=dict)
-    min_group: dict[str, float] = field(default_factory=dict)
-    rtol: Tolerance = field(default_factory=Tolerance)
-    atol: Tolerance = field(default_factory=Tolerance)
-    higher_is_better: set[str] = field(default_factory=set)
-
-    def any(self) -> bool:
-        return any((self.max, self.min, self.max_group, self.min_group))
-
-
-@dataclass
+@dataclass(frozen=True)
 class CheckSpec:
     """One check: what to evaluate, and the limits its values must keep."""
 
-    losses: str
-    inputs: list[str]
-    params: list[str]
+    requests: list[Request]
+    inputs: list[Any]
     options: Options
     limits: Limits
     name: str | None = None
+
+    def __post_init__(self) -> None:
+        limits = self.limits
+        if (limits.max_group or limits.min_group) and not self.options.group_by:
+            raise UsageError(
+                f"{option('max_group')} and {option('min_group')} need "
+                f"{option('group_by', 'COLUMN')}"
+            )
 
 
 @dataclass
@@ -73,7 +55,7 @@ class Bound:
     passed: bool
     detail: str
 
-    def record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "op": self.op,
@@ -134,7 +116,7 @@ class Verdict:
                 out.append(f"{self.subject} = {self.value:.6g} is {side} {bound.detail}")
         return out
 
-    def record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"check": self.check, "loss": self.loss}
         if self.is_group:
             out |= {"group_by": self.group_by, "group": self.group}
@@ -144,7 +126,7 @@ class Verdict:
             "baseline": self.baseline,
             "change": self.change,
             "change_pct": self.change_pct,
-            "limits": [b.record() for b in self.bounds],
+            "limits": [b.to_dict() for b in self.bounds],
             "verdict": self.status,
         }
         if self.note:
@@ -167,7 +149,6 @@ class CheckRun:
 
 def run_checks(
     checks: Sequence[CheckSpec],
-    registry: Registry,
     baseline_path: str | None = None,
     update_baseline: bool = False,
 ) -> CheckRun:
@@ -179,53 +160,30 @@ def run_checks(
     records: list[dict[str, Any]] = []
     warnings: list[str] = []
     for check in checks:
-        requests = resolve_requests(check.losses, check.params, registry)
-        _check_limit_names(check, [r.loss.name for r in requests])
-        evaluation = evaluate(requests, check.inputs, check.options)
+        evaluation = evaluate(check.requests, check.inputs, check.options)
         prefix = f"check {check.name}: " if check.name else ""
         warnings += [prefix + w for w in evaluation.warnings]
-        weighted = any(r.weight is not None for r in requests)
+        weighted = is_weighted_sum(check.requests)
         for position, result in enumerate(evaluation.results):
             key = TOTAL if weighted and position == len(evaluation.results) - 1 else result.loss
-            record = result.record()
+            record = result.to_dict()
             if check.name:
                 record = {"check": check.name} | record
             records.append(record)
             found = None
-            if reference is not None:
+            if reference is not None and baseline_path is not None:
                 found = baselines.find(reference, result.loss, check.name, baseline_path)
                 if found is None:
                     have = ", ".join(dict.fromkeys(r["loss"] for r in reference)) or "nothing"
                     raise InputError(
-                        f"--baseline {baseline_path}: no value for {result.loss} (it holds "
-                        f"{have}); record it with --update-baseline"
+                        f"{option('baseline', baseline_path)}: no value for {result.loss} (it "
+                        f"holds {have}); record it with {option('update_baseline')}"
                     )
                 _same_params(found, result, baseline_path)
             verdicts += judge(check, key, result, found)
     if update_baseline and baseline_path:
         baselines.write(baseline_path, records)
     return CheckRun(verdicts, records, warnings)
-
-
-def _check_limit_names(check: CheckSpec, names: Sequence[str]) -> None:
-    limits = check.limits
-    allowed = [*names, TOTAL] if "*" in check.losses or "+" in check.losses else list(names)
-    for option, table in (
-        ("--max", limits.max),
-        ("--min", limits.min),
-        ("--max-group", limits.max_group),
-        ("--min-group", limits.min_group),
-        ("--rtol", limits.rtol.per_loss),
-        ("--atol", limits.atol.per_loss),
-    ):
-        for name in table:
-            if name not in allowed:
-                raise UsageError(
-                    f"{option} {name}=...: {name} is not among the losses checked "
-                    f"({', '.join(allowed)})"
-                )
-    if (limits.max_group or limits.min_group) and not check.options.group_by:
-        raise UsageError("--max-group and --min-group need --group-by COLUMN")
 
 
 def _same_params(found: Mapping[str, Any], result: Result, path: str) -> None:
@@ -237,8 +195,8 @@ def _same_params(found: Mapping[str, Any], result: Result, path: str) -> None:
     if differ:
         detail = ", ".join(f"{k}={before[k]} then, {now[k]} now" for k in sorted(differ))
         raise InputError(
-            f"--baseline {path}: {result.loss} was recorded with other parameters ({detail}); "
-            "record a new baseline with --update-baseline"
+            f"{option('baseline', path)}: {result.loss} was recorded with other parameters "
+            f"({detail}); record a new baseline with {option('update_baseline')}"
         )
 
 

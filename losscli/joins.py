@@ -8,7 +8,7 @@ import numpy as np
 
 from losscli import labels
 from losscli.errors import InputError
-from losscli.readers.base import Table, slices
+from losscli.readers.base import Labels, Table, slices
 
 EXAMPLES = 3
 
@@ -24,15 +24,8 @@ class ReorderedTable(Table):
         self.column_word = inner.column_word
         self.n_rows = len(take)
 
-    @property
-    def label_columns(self) -> frozenset[str]:  # type: ignore[override]
-        return self.inner.label_columns
-
-    def mark_labels(self, names: Sequence[str]) -> None:
-        self.inner.mark_labels(names)
-
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
-        data = self.inner._read_columns(names)
+    def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
+        data = self.inner._read_columns(names, labels)
         out = {}
         for name, column in data.items():
             if hasattr(column, "take") and not isinstance(column, np.ndarray):
@@ -41,8 +34,10 @@ class ReorderedTable(Table):
                 out[name] = np.asarray(column)[self.take]
         return out
 
-    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
-        data = self._read_columns(names)
+    def _iter_columns(
+        self, names: list[str], chunk_rows: int, labels: Labels
+    ) -> Iterator[dict[str, np.ndarray]]:
+        data = self._read_columns(names, labels)
         for s in slices(self.n_rows, chunk_rows):
             yield {name: column[s] for name, column in data.items()}
 
@@ -75,7 +70,7 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
     ``how="inner"``: rows whose key is missing from another file are dropped, and said so.
     """
     for table in tables:
-        if key not in table.columns and key not in table.label_columns:
+        if key not in table.columns:
             found = ", ".join(table.columns) or "none: it has no named columns"
             raise InputError(
                 f"--on {key}: {table.display} has no column '{key}' (columns: {found})"

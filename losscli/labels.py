@@ -97,3 +97,27 @@ def keys(column: Any, where: str) -> np.ndarray:
     if array.dtype.kind in "iub":
         return array.astype(np.int64)
     return array.astype(str)
+
+
+class GroupCoder:
+    """Group ids for the rows of successive chunks, numbered in order of first appearance."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Any, int] = {}
+
+    def codes(self, column: Any) -> np.ndarray:
+        codes, uniques = encode(column)
+        ids = [self._ids.setdefault(u, len(self._ids)) for u in uniques]
+        return np.asarray(ids, dtype=np.int64)[codes] if ids else codes
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def labels(self) -> list[Any]:
+        """The label of each id, tidied (text that is all numbers becomes numbers)."""
+        return tidy(list(self._ids))
+
+    def order(self) -> list[int]:
+        """Ids sorted by label: numbers, then text, then the missing label."""
+        names = self.labels()
+        return sorted(range(len(names)), key=lambda g: sort_key(names[g]))

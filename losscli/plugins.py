@@ -4,7 +4,7 @@ point in the group ``losscli.losses``.
 A plugin declares a loss with the ``loss`` decorator, with the same metadata as a built-in::
 
     import numpy as np
-    from losscli.plugins import Param, loss
+    from losscli import Param, loss
 
     @loss(name="scaled_mae", family="regression", summary="MAE times k.",
           formula="l = k mean_d |p - y|", params=[Param("k", "float", 1.0, "scale")])
@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from losscli.errors import UsageError
+from losscli.catalogue import default_registry
+from losscli.errors import UsageError, option
 from losscli.registry import (
     Check,
     Input,
@@ -30,7 +31,6 @@ from losscli.registry import (
     Param,
     Registry,
     Rows,
-    default_registry,
     normalize_name,
 )
 
@@ -96,19 +96,21 @@ def load_file(path: str) -> list[Loss]:
     """Run a plugin file and collect the losses it declares."""
     file = Path(path)
     if not file.is_file():
-        raise UsageError(f"--plugin {path}: no such file")
+        raise UsageError(f"{option('plugins', path)}: no such file")
     spec = importlib.util.spec_from_file_location(f"losscli_plugin_{file.stem}", file)
     if spec is None or spec.loader is None:
-        raise UsageError(f"--plugin {path}: not a Python file")
+        raise UsageError(f"{option('plugins', path)}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - the user's code; report it in one line
-        raise UsageError(f"--plugin {path} failed to load: {type(exc).__name__}: {exc}") from None
+        raise UsageError(
+            f"{option('plugins', path)} failed to load: {type(exc).__name__}: {exc}"
+        ) from None
     losses = _losses_in(module)
     if not losses:
         raise UsageError(
-            f"--plugin {path} declares no loss (use the @losscli.plugins.loss decorator)"
+            f"{option('plugins', path)} declares no loss (use the @losscli.loss decorator)"
         )
     return losses
 

@@ -1,6 +1,8 @@
-"""The loss registry: what a loss is (its metadata) and how to find one by name.
+"""The loss registry: what a loss is (its metadata) and a container to find one by name.
 
-Nothing here reads files or prints: an entry maps NumPy arrays to per-row losses and
+Nothing here reads files or prints, and nothing here knows the catalogue: the built-in
+losses register into a ``Registry`` the way plugins do (see ``losscli.catalogue``). An
+entry maps NumPy arrays to per-row losses, declares how they reduce to one value, and
 describes itself so that the CLI, the docs and the tests can be generated from it.
 """
 
@@ -8,16 +10,25 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from losscli.errors import UsageError
+from losscli.errors import UsageError, option
 
 REDUCTIONS = ("mean", "sum", "none")
 CONVENTIONS = ("PyTorch", "Keras", "scikit-learn", "textbook")
 # --convention values and the library each one reproduces.
 CONVENTION_CHOICES = {"torch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
+# Conventions whose mean divides by the number of rows (Keras's sum_over_batch_size),
+# not by the sum of the weights; a loss's Variant may say otherwise.
+BATCH_MEAN_CONVENTIONS = frozenset({"keras"})
+# What a loss may declare about itself; the registry-wide tests check each one.
+PROPERTIES = {
+    "nonnegative": "l >= 0 for every valid input",
+    "zero_at_perfect": "l = 0 when predictions equal targets",
+    "symmetric": "l(p, y) = l(y, p)",
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,38 @@ class Param:
         self.check(value, owner)
         return value
 
+    def value(self, given: Any, owner: str) -> Any:
+        """A checked value from text (the command line) or a Python value (the API, TOML)."""
+        if isinstance(given, str):
+            return self.parse(given, owner)
+        value: Any
+        try:
+            if given is None and self.kind == "floats":
+                value = None
+            elif self.kind == "bool":
+                if not isinstance(given, (bool, int)) or given not in (0, 1):
+                    raise ValueError(given)
+                value = bool(given)
+            elif self.kind == "floats":
+                items = given.tolist() if hasattr(given, "tolist") else given
+                if not isinstance(items, (list, tuple)):
+                    items = [items]
+                value = tuple(float(v) for v in items)
+            elif self.kind == "int":
+                if isinstance(given, bool) or float(given) != int(given):
+                    raise ValueError(given)
+                value = int(given)
+            else:
+                if isinstance(given, bool):
+                    raise ValueError(given)
+                value = float(given)
+        except (TypeError, ValueError, OverflowError):
+            raise UsageError(
+                f"parameter '{self.name}' of {owner} must be {self.range_text()}; got {given!r}"
+            ) from None
+        self.check(value, owner)
+        return value
+
     def check(self, value: Any, owner: str) -> None:
         if self.kind == "bool" or value is None:
             return
@@ -168,11 +211,25 @@ class Variant:
 
     ``fn`` replaces the loss function (same signature) under that convention; without
     one the default function already gives that library's numbers and ``note`` says what
-    differs in the reduction.
+    differs in the reduction. ``batch_mean`` overrides the convention's mean rule.
     """
 
     note: str
     fn: Callable[..., Any] | None = None
+    batch_mean: bool | None = None
+
+
+@dataclass(frozen=True)
+class Reducer:
+    """How per-row values become a loss's value.
+
+    mean: ``finalize(sum_i w_i m_i / sum_i w_i r_i)`` (see ``Rows``), or with
+    ``batch_mean`` ``finalize(sum_i w_i m_i / N)``, Keras's sum_over_batch_size;
+    sum: ``sum_i w_i v_i``.
+    """
+
+    batch_mean: bool = False
+    finalize: Callable[[float], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +239,9 @@ class Loss:
     ``fn(**arrays, **params)`` returns the per-row loss, shape (N,). ``reference`` does the
     same with plain Python loops over scalars and exists to test ``fn``. ``finalize`` maps
     the weighted mean of the per-row values to the reported value (RMSE's square root); a
-    loss with a ``finalize`` has no per-row values of its own.
+    loss with a ``finalize`` has no per-row values of its own (``per_row_instead`` names
+    the loss whose per-row values a user wants instead). ``properties`` are keys of
+    ``PROPERTIES``.
     """
 
     name: str
@@ -203,10 +262,32 @@ class Loss:
     properties: frozenset[str] = field(default_factory=frozenset)
     variants: Mapping[str, Variant] = field(default_factory=dict)
     streamable: bool = True
+    per_row_instead: str | None = None
 
     @property
     def reductions(self) -> tuple[str, ...]:
         return ("mean",) if self.finalize is not None else REDUCTIONS
+
+    def check_reduction(self, reduction: str) -> None:
+        if reduction in self.reductions:
+            return
+        hint = ""
+        if self.finalize is not None:
+            hint = ": its value is made from the mean of all rows, so it has no per-row values"
+            if self.per_row_instead:
+                hint += f" (use {self.per_row_instead} for per-row values)"
+        raise UsageError(
+            f"{self.name} supports only {' or '.join(option('reduction', r) for r in self.reductions)}"
+            + hint
+        )
+
+    def reducer(self, convention: str | None = None) -> Reducer:
+        """The reduction rule of this loss under ``convention``."""
+        variant = self.variants.get(convention) if convention else None
+        batch_mean = convention in BATCH_MEAN_CONVENTIONS
+        if variant is not None and variant.batch_mean is not None:
+            batch_mean = variant.batch_mean
+        return Reducer(batch_mean, self.finalize)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -248,6 +329,7 @@ class Loss:
                 for p in self.params
             ],
             "reductions": list(self.reductions),
+            "properties": sorted(self.properties),
             "convention": self.convention,
             "convention_detail": self.convention_detail,
             "other_conventions": {k: v.note for k, v in self.variants.items()},
@@ -296,6 +378,12 @@ class Registry:
     def register(self, loss: Loss, source: str = "built-in") -> Loss:
         if loss.convention not in CONVENTIONS:
             raise ValueError(f"{loss.name}: unknown convention {loss.convention!r}")
+        unknown_properties = set(loss.properties) - set(PROPERTIES)
+        if unknown_properties:
+            raise ValueError(
+                f"{loss.name}: unknown properties {sorted(unknown_properties)} "
+                f"(known: {', '.join(PROPERTIES)})"
+            )
         unknown = set(loss.variants) - set(CONVENTION_CHOICES)
         if unknown:
             raise ValueError(f"{loss.name}: variants for unknown conventions {sorted(unknown)}")
@@ -335,34 +423,13 @@ class Registry:
         return list(self._losses)
 
 
-def resolve_params(loss: Loss, given: Mapping[str, str]) -> dict[str, Any]:
-    """Defaults overlaid with parsed and validated ``-p`` values for one loss."""
+def resolve_params(loss: Loss, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with checked values (text from ``-p``, or Python values) for one loss."""
     values = loss.defaults()
-    for key, text in given.items():
+    for key, raw in given.items():
         param = loss.param(key)
         if param is None:
             valid = ", ".join(p.name for p in loss.params) or "none"
             raise UsageError(f"{loss.name} has no parameter '{key}' (its parameters: {valid})")
-        values[key] = param.parse(text, loss.name)
+        values[key] = param.value(raw, loss.name)
     return values
-
-
-def build_registry(groups: Iterable[Iterable[Loss]]) -> Registry:
-    registry = Registry()
-    for group in groups:
-        for loss in group:
-            registry.register(loss)
-    return registry
-
-
-_DEFAULT: Registry | None = None
-
-
-def default_registry() -> Registry:
-    """The built-in losses, built once on first use."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        from losscli.losses import builtin_losses
-
-        _DEFAULT = build_registry([builtin_losses()])
-    return _DEFAULT

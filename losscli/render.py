@@ -6,40 +6,20 @@ Machine formats are written plainly; only the table goes through rich.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
-import numpy as np
+from losscli.jsonout import Encoder, dumps
 
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
 
 
 def number(value: float | None) -> str:
-    """Shortest text that reads back as the same float; JSON's null for NaN."""
+    """Shortest text that reads back as the same float, for tables and CSV; null for NaN."""
     if value is None or math.isnan(value):
         return "null"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
     return repr(float(value))
-
-
-def json_value(value: Any) -> str:
-    """JSON text of plain values, arrays, lists and mappings, floats in full (NaN as null)."""
-    if isinstance(value, (float, np.floating)):
-        return number(float(value))
-    if isinstance(value, np.ndarray):
-        return "[" + ", ".join(number(v) for v in value.tolist()) + "]"
-    if isinstance(value, Mapping):
-        return json_object(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(json_value(v) for v in value) + "]"
-    return json.dumps(value)
-
-
-def json_object(record: Mapping[str, Any]) -> str:
-    return "{" + ", ".join(f"{json.dumps(k)}: {json_value(v)}" for k, v in record.items()) + "}"
 
 
 def params_text(params: Mapping[str, Any]) -> str:
@@ -58,20 +38,23 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
-    """Write compute results: reduced records carry ``value``, per-row ones ``values``."""
+def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> list[str]:
+    """Write compute results: reduced records carry ``value``, per-row ones ``values``.
+
+    Returns notes for stderr (values JSON cannot hold).
+    """
     per_row = bool(records) and "values" in records[0]
+    encoder = Encoder()
     if output == "json":
-        out.write('{"results": [' + ", ".join(json_object(r) for r in records) + "]}\n")
+        out.write(encoder.encode({"results": list(records)}) + "\n")
     elif output == "ndjson":
         if per_row:
-            names = [json.dumps(r["loss"]) for r in records]
-            for row in zip(*(r["values"].tolist() for r in records)):
-                fields = (f"{k}: {number(v)}" for k, v in zip(names, row))
-                out.write("{" + ", ".join(fields) + "}\n")
+            names = [r["loss"] for r in records]
+            for i, row in enumerate(zip(*(r["values"].tolist() for r in records))):
+                out.write(encoder.encode(dict(zip(names, row)), f"row {i + 1}") + "\n")
         else:
             for record in records:
-                out.write(json_object(record) + "\n")
+                out.write(encoder.encode(record, str(record["loss"])) + "\n")
     elif output == "csv":
         if per_row:
             out.write(",".join(r["loss"] for r in records) + "\n")
@@ -81,6 +64,7 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
             _write_reduced_csv(records, out)
     else:
         print_rich(results_table(records), out)
+    return encoder.notes()
 
 
 def group_label(label: Any) -> str:
@@ -185,11 +169,11 @@ def _iter_param_summary(loss: Mapping[str, Any]) -> Iterator[str]:
 
 def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
     if output == "json":
-        out.write(json.dumps({"losses": list(losses)}, indent=2) + "\n")
+        out.write(dumps({"losses": list(losses)}) + "\n")
         return
     if output == "ndjson":
         for loss in losses:
-            out.write(json.dumps(loss) + "\n")
+            out.write(dumps(loss) + "\n")
         return
     rows = [
         (
@@ -223,7 +207,7 @@ def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[st
 
 def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     if output in ("json", "ndjson"):
-        out.write(json.dumps(loss, indent=None if output == "ndjson" else 2) + "\n")
+        out.write(dumps(loss) + "\n")
         return
     lines = [f"{loss['name']} — {loss['summary']}", ""]
     if loss["aliases"]:
@@ -245,13 +229,14 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     out.write("\n".join(lines) + "\n")
 
 
-def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> None:
+def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> list[str]:
     """A comparison of two models: overall, then one row per group."""
     rows = [("all", record), *((group_label(g["group"]), g) for g in record.get("groups", ()))]
+    encoder = Encoder()
     if output == "json":
-        out.write('{"results": [' + json_object(record) + "]}\n")
+        out.write(encoder.encode({"results": [record]}) + "\n")
     elif output == "ndjson":
-        out.write(json_object(record) + "\n")
+        out.write(encoder.encode(record) + "\n")
     elif output == "csv":
         import csv
 
@@ -291,3 +276,4 @@ def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> No
                 row["verdict"],
             )
         print_rich(table, out)
+    return encoder.notes()

@@ -98,3 +98,23 @@ def interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     low, high = np.quantile(finite, [tail, 1.0 - tail])
     return (float(low), float(high))
+
+
+def bootstrap(
+    data: Sequence[RowData], groups: Sequence[int], n_boot: int, seed: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Replicates (k, B) of every loss over all valid rows, and over each group's rows.
+
+    ``groups`` are the group ids to resample, in the order results list them; every loss
+    is resampled on the same rows, so sums of losses get paired intervals.
+    """
+    valid = np.flatnonzero(data[0].valid)
+    overall = replicates([d.subset(valid) for d in data], n_boot, seed)
+    per_group: list[np.ndarray] = []
+    codes = data[0].groups
+    if codes is not None:
+        valid_codes = codes[valid]
+        for position, g in enumerate(groups):
+            rows = valid[valid_codes == g]
+            per_group.append(replicates([d.subset(rows) for d in data], n_boot, [seed, position]))
+    return overall, per_group

@@ -2,7 +2,7 @@
 
 [[task]]
 name = "depth"                 # optional; defaults to the loss
-loss = "huber"                 # a loss, a comma list or a weighted sum
+loss = "huber"                 # a loss or a weighted sum
 inputs = ["depth_pred.npy", "depth_true.npy"]   # paths relative to the TOML file
 params = { delta = 0.5 }       # optional
 columns = { predictions = "yhat" }              # optional, as --col
@@ -12,14 +12,16 @@ weight = 2.0                   # optional, default 1
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from losscli.errors import UsageError
-from losscli.evaluate import Evaluation, Options, Result, evaluate, resolve_requests
+from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
+from losscli.errors import ConfigError, LossCliError, UsageError, option
+from losscli.evaluate import evaluate
 from losscli.registry import Registry
+from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
+from losscli.results import Evaluation, Result
 
 _KEYS = {"name", "loss", "inputs", "params", "columns", "weight", "weights"}
 
@@ -27,108 +29,85 @@ _KEYS = {"name", "loss", "inputs", "params", "columns", "weight", "weights"}
 @dataclass(frozen=True)
 class Task:
     name: str
-    loss: str
+    requests: list[Request]
     inputs: list[str]
-    params: list[str]
     columns: dict[str, str]
     weight: float
     weights: str | None
 
 
-def load_tasks(path: str) -> list[Task]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        raise UsageError("--tasks needs Python 3.11 or newer (tomllib)") from None
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text())
-    except FileNotFoundError:
-        raise UsageError(f"--tasks {path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"--tasks {path}: not valid TOML: {exc}") from None
+def load_tasks(path: str, registry: Registry) -> list[Task]:
+    what = f"{option('tasks', path)}"
+    data = load_toml(path, what)
     entries = data.get("task")
     if not isinstance(entries, list) or not entries:
-        raise UsageError(f"--tasks {path}: expected one or more [[task]] tables")
-    tasks = [_task(entry, i + 1, file) for i, entry in enumerate(entries)]
+        raise ConfigError(f"{what}: expected one or more [[task]] tables")
+    tasks = [
+        _task(entry, f"{what}: task {i + 1}", Path(path), registry)
+        for i, entry in enumerate(entries)
+    ]
     names = [t.name for t in tasks]
     for name in names:
         if names.count(name) > 1:
-            raise UsageError(f"--tasks {path}: two tasks are named '{name}'; give each a name")
+            raise ConfigError(f"{what}: two tasks are named '{name}'; give each a name")
     return tasks
 
 
-def _task(entry: Mapping[str, Any], number: int, file: Path) -> Task:
-    where = f"--tasks {file}: task {number}"
-    unknown = set(entry) - _KEYS
-    if unknown:
-        raise UsageError(
-            f"{where}: unknown key {', '.join(sorted(unknown))} (keys: {', '.join(sorted(_KEYS))})"
-        )
-    if not isinstance(entry.get("loss"), str):
-        raise UsageError(f"{where}: 'loss' must name a loss, e.g. loss = \"mse\"")
-    inputs = entry.get("inputs")
-    if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
-        raise UsageError(f"{where}: 'inputs' must be a list of file paths")
+def _task(entry: Any, where: str, file: Path, registry: Registry) -> Task:
+    known_keys(entry, _KEYS, where)
+    loss = entry.get("loss")
+    if not isinstance(loss, str):
+        raise ConfigError(f"{where}: 'loss' must name a loss, e.g. loss = \"mse\"")
     weight = entry.get("weight", 1.0)
     if (
         not isinstance(weight, (int, float))
         or isinstance(weight, bool)
         or not math.isfinite(weight)
     ):
-        raise UsageError(f"{where}: 'weight' must be a number")
-
-    def resolve(p: str) -> str:
-        return p if p == "-" or Path(p).is_absolute() else str(file.parent / p)
-
-    params = entry.get("params", {})
-    columns = entry.get("columns", {})
-    if not isinstance(params, dict) or not isinstance(columns, dict):
-        raise UsageError(f"{where}: 'params' and 'columns' must be tables")
+        raise ConfigError(f"{where}: 'weight' must be a number")
+    columns = table_of(entry, "columns", where)
+    params = table_of(entry, "params", where)
+    try:
+        requests = resolve_requests(loss, params, registry)
+    except LossCliError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if len(requests) > 1 and not is_weighted_sum(requests):
+        raise ConfigError(f"{where}: give one loss or a weighted sum, not a list ({loss})")
+    weights = entry.get("weights")
+    if weights is not None and not isinstance(weights, str):
+        raise ConfigError(f"{where}: 'weights' must be a file path")
     return Task(
-        name=str(entry.get("name", entry["loss"])),
-        loss=entry["loss"],
-        inputs=[resolve(p) for p in inputs],
-        params=[f"{k}={param_text(v)}" for k, v in params.items()],
+        name=str(entry.get("name", loss)),
+        requests=requests,
+        inputs=file_list(entry.get("inputs"), where, file.parent),
         columns={str(k): str(v) for k, v in columns.items()},
         weight=float(weight),
-        weights=resolve(entry["weights"]) if "weights" in entry else None,
+        weights=None if weights is None else resolve_path(weights, file.parent),
     )
 
 
-def param_text(value: Any) -> str:
-    """A TOML parameter value as -p NAME=VALUE spells it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
+def evaluate_tasks(tasks: list[Task], options: Options) -> Evaluation:
+    """Every task's losses, then the weighted total of the tasks' values.
 
-
-def evaluate_tasks(tasks: list[Task], registry: Registry, options: Options) -> Evaluation:
-    """Every task's losses, then the weighted total of the tasks' values."""
+    The total's ``n`` is the number of rows behind it: the sum of the tasks' ``n``.
+    """
     if options.reduction == "none":
-        raise UsageError("--tasks gives reduced values only: use --reduction mean or sum")
+        raise UsageError(
+            f"{option('tasks')} gives reduced values only: use {option('reduction', 'mean')} "
+            f"or {option('reduction', 'sum')}"
+        )
     results: list[Result] = []
     warnings: list[str] = []
     totals: list[float] = []
+    rows = 0
     for task in tasks:
-        requests = resolve_requests(task.loss, task.params, registry)
         task_options = replace(options, columns=task.columns, weights=task.weights)
-        evaluation = evaluate(requests, task.inputs, task_options)
+        evaluation = evaluate(task.requests, task.inputs, task_options)
         warnings += [f"task {task.name}: {w}" for w in evaluation.warnings]
-        value = evaluation.results[-1].value  # a weighted sum puts its total last
-        if len(evaluation.results) > 1 and all(r.weight is None for r in requests):
-            raise UsageError(
-                f"task {task.name}: give one loss or a weighted sum, not a list ({task.loss})"
-            )
-        for result in evaluation.results:
-            result.task = task.name
-        evaluation.results[-1].weight = task.weight
-        results += evaluation.results
-        totals.append(task.weight * value)
-    n = sum(r.n for r in results if r.weight is not None)
-    total = Result("total", options.reduction, {}, n, value=math.fsum(totals))
-    total.task = "total"
-    results.append(total)
-    return Evaluation(results, warnings)
+        *terms, last = evaluation.results  # a weighted sum puts its total last
+        results += [replace(r, task=task.name) for r in terms]
+        results.append(replace(last, task=task.name, weight=task.weight))
+        totals.append(task.weight * float(last.value))  # type: ignore[arg-type]
+        rows += last.n
+    total = Result("total", options.reduction, {}, rows, value=math.fsum(totals), task="total")
+    return Evaluation([*results, total], warnings)

@@ -214,3 +214,8 @@ def extreme(name: str):
         **dict.fromkeys(["dice", "iou", "tversky"], "masks"),
     }.get(name)
     return None if group is None else table[group]
+
+
+def pairs(params):
+    """``["delta=2"]`` (the text of -p options) as (name, text) pairs."""
+    return [tuple(p.split("=", 1)) for p in params]

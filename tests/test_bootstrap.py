@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from losscli.compare import compare
-from losscli.evaluate import Options, evaluate_arrays, resolve_requests
-from losscli.registry import default_registry
+from losscli.catalogue import default_registry
+from losscli.comparison import compare
+from losscli.evaluate import evaluate_arrays
+from losscli.requests import Options, resolve_requests
 
 REGISTRY = default_registry()
 TRIALS = 300

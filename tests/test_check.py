@@ -72,7 +72,7 @@ def test_min_for_higher_is_better_values(run, files):
         ([], "nothing to check against"),
         (["--baseline", "missing.json"], "no such file; record one with --update-baseline"),
         (["--update-baseline", "--max", "mse=1"], "--update-baseline needs --baseline"),
-        (["--max", "mse=1", "--rtol", "x"], "expected a number or LOSS=NUMBER"),
+        (["--max", "mse=1", "--rtol", "x"], "--rtol: 'x' is not a number"),
     ],
 )
 def test_usage_and_data_errors_exit_2(run, files, args, message):

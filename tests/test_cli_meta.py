@@ -9,8 +9,8 @@ import pytest
 from conftest import ROOT
 
 from losscli import __version__
+from losscli.catalogue import default_registry
 from losscli.cli import cli
-from losscli.registry import default_registry
 
 COMMANDS = sorted(cli.commands)
 LOSSES = list(default_registry())

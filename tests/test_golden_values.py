@@ -11,9 +11,11 @@ import json
 import numpy as np
 import pytest
 from conftest import FIXTURES, ROOT, SAMPLE
+from loss_data import pairs
 
-from losscli.evaluate import Options, evaluate, evaluate_arrays, resolve_requests
-from losscli.registry import default_registry
+from losscli.catalogue import default_registry
+from losscli.evaluate import evaluate, evaluate_arrays
+from losscli.requests import Options, resolve_requests
 
 CASES = FIXTURES["cases"] + json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"]
 
@@ -28,7 +30,7 @@ def test_matches_independent_implementation(case):
         f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
         for k, v in case["params"].items()
     ]
-    requests = resolve_requests(case["loss"], params, default_registry())
+    requests = resolve_requests(case["loss"], pairs(params), default_registry())
     named = case.get("inputs") or {k: case[k] for k in ("predictions", "targets")}
     arrays = {name: np.array(values) for name, values in named.items()}
     if "weights" in case:

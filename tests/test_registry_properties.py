@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loss_data import DATA, extreme
+from loss_data import DATA, extreme, pairs
 
-from losscli.evaluate import Options, evaluate_arrays, resolve_requests
-from losscli.registry import Rows, default_registry
+from losscli.catalogue import default_registry
+from losscli.evaluate import evaluate_arrays
+from losscli.registry import Rows
+from losscli.requests import Options, resolve_requests
 
 REGISTRY = default_registry()
 LOSSES = [loss.name for loss in REGISTRY]
@@ -53,7 +55,7 @@ def data_for(loss: str, seed: int = 0, n: int = 40) -> dict[str, np.ndarray]:
 
 
 def values(loss, arrays, params=(), **options):
-    requests = resolve_requests(loss, list(params), REGISTRY)
+    requests = resolve_requests(loss, pairs(params), REGISTRY)
     return evaluate_arrays(requests, arrays, Options(**options)).results[0]
 
 
@@ -92,7 +94,7 @@ def test_vectorized_equals_reference(loss):
     entry = REGISTRY.get(loss)
     data = fn_inputs(loss, data_for(loss, seed=len(loss), n=30))
     for params in [[], *([p] for p in OTHER_PARAMS.get(loss, []))]:
-        request = resolve_requests(loss, params, REGISTRY)[0]
+        request = resolve_requests(loss, pairs(params), REGISTRY)[0]
         fast = as_arrays(entry.fn(**data, **request.params))
         slow = as_arrays(entry.reference(**data, **request.params))
         assert fast[0].shape == (30,)
@@ -168,7 +170,7 @@ def test_finite_at_extreme_inputs(loss):
     entry = REGISTRY.get(loss)
     data = extreme(loss)
     for params in [[], *([p] for p in OTHER_PARAMS.get(loss, []) if "=1,2" not in p)]:
-        request = resolve_requests(loss, params, REGISTRY)[0]
+        request = resolve_requests(loss, pairs(params), REGISTRY)[0]
         if request.params.get("from_logits") and data["predictions"].max() <= 1:
             continue
         v = as_arrays(entry.fn(**data, **request.params))[0]

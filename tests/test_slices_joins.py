@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from losscli.evaluate import Options, evaluate, resolve_requests
-from losscli.registry import default_registry
+from losscli.catalogue import default_registry
+from losscli.evaluate import evaluate
+from losscli.requests import Options, resolve_requests
 
 
 @pytest.fixture
@@ -126,7 +127,7 @@ def test_group_by_errors_exit_2(run, tmp_path, frame):
     args = _mse_on(tmp_path / "all.csv")
     missing = run(*args, "--group-by", "region")
     assert missing.code == 2
-    assert "--group-by region: no input file has that column" in missing.stderr
+    assert "--group-by region: no input has that column" in missing.stderr
     per_row = run(*args, "--group-by", "yhat", "--reduction", "none")
     assert per_row.code == 2
     assert "--group-by applies to reduced values" in per_row.stderr

@@ -8,9 +8,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import write_csv
 
-from losscli.evaluate import Options, evaluate, resolve_requests
+from losscli.catalogue import default_registry
+from losscli.evaluate import evaluate
 from losscli.readers.csv_reader import CsvTable
-from losscli.registry import default_registry
+from losscli.requests import Options, resolve_requests
 
 N = 5003  # not a multiple of any chunk size used
 
@@ -58,7 +59,7 @@ def test_streamed_csv_reports_bad_cell_with_row(files, monkeypatch, tmp_path):
 
 
 def test_partial_states_merge_to_the_whole():
-    from losscli.reduction import Partial
+    from losscli.pipeline.partial import Partial
 
     rng = np.random.default_rng(5)
     values, weights = rng.uniform(size=1000), rng.uniform(size=1000)

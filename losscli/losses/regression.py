@@ -238,6 +238,7 @@ LOSSES = (
         fn=mse,
         reference=elementwise_reference(lambda p, t: (p - t) ** 2),
         finalize=math.sqrt,
+        per_row_instead="mse",
         convention="Keras",
         convention_detail="keras.metrics.RootMeanSquaredError: the root of the mean over all "
         "elements. For (N, D) inputs sklearn's root_mean_squared_error instead averages the "

@@ -14,43 +14,44 @@ LabelArray = Any
 
 # input name -> the columns (or NPZ arrays) that make it up; None means "the whole file".
 Selection = Mapping[str, Sequence[str] | None]
+# Columns read as labels (group names, join keys: text or numbers) rather than as numbers.
+Labels = frozenset[str]
+NO_LABELS: Labels = frozenset()
 
 
 class Table:
-    """A file of numeric columns. Subclasses fill ``columns`` and the two column readers."""
+    """A file of numeric columns. Subclasses fill ``columns`` and the two column readers.
+
+    Consumers never change a table: what to read, and which columns to read as labels,
+    are arguments of each read.
+    """
 
     display: str
     columns: list[str]
     n_rows: int | None = None
     column_word = "column"  # what the file calls its named parts, for messages
-    # Columns read as labels (group names, join keys: text or numbers) rather than as numbers.
-    label_columns: frozenset[str] = frozenset()
-
-    def hide(self, names: Sequence[str]) -> None:
-        """Leave ``names`` out of ``columns`` (so out of whole-file inputs); still readable."""
-        self.columns = [c for c in self.columns if c not in names]
-
-    def mark_labels(self, names: Sequence[str]) -> None:
-        self.label_columns = self.label_columns | frozenset(names)
 
     def read_labels(self, name: str) -> LabelArray:
         """One column, whole, as labels: text or numbers, nulls allowed."""
-        self.mark_labels([name])
-        return self._read_columns([name])[name]
+        return self._read_columns([name], frozenset([name]))[name]
 
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
+    def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
-    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+    def _iter_columns(
+        self, names: list[str], chunk_rows: int, labels: Labels
+    ) -> Iterator[dict[str, np.ndarray]]:
         raise NotImplementedError
 
-    def read(self, selection: Selection) -> dict[str, np.ndarray]:
+    def read(self, selection: Selection, labels: Labels = NO_LABELS) -> dict[str, np.ndarray]:
         """Every selected input, whole."""
-        return self._assemble(selection, self._read_columns(self._needed(selection)))
+        return self._assemble(selection, self._read_columns(self._needed(selection), labels))
 
-    def chunks(self, selection: Selection, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+    def chunks(
+        self, selection: Selection, chunk_rows: int, labels: Labels = NO_LABELS
+    ) -> Iterator[dict[str, np.ndarray]]:
         """The selected inputs in consecutive pieces of about ``chunk_rows`` rows."""
-        for piece in self._iter_columns(self._needed(selection), chunk_rows):
+        for piece in self._iter_columns(self._needed(selection), chunk_rows, labels):
             yield self._assemble(selection, piece)
 
     def _needed(self, selection: Selection) -> list[str]:

@@ -12,6 +12,7 @@ import gzip
 import io
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow.csv as pacsv
 
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import to_numpy
-from losscli.readers.base import Table
+from losscli.readers.base import Labels, Table
 
 # pyarrow's default tokens for a missing value: such cells read as NaN.
 NULL_TOKENS = frozenset(
@@ -104,7 +105,7 @@ class CsvTable(Table):
             seen.add(name)
         return True, names
 
-    def _options(self, names: list[str]):
+    def _options(self, names: list[str], labels: Labels):
         read = pacsv.ReadOptions(
             column_names=self.file_columns,
             skip_rows=1 if self.header else 0,
@@ -112,9 +113,7 @@ class CsvTable(Table):
         )
         parse = pacsv.ParseOptions(delimiter=self.delimiter)
         convert = pacsv.ConvertOptions(
-            column_types={
-                name: pa.string() if name in self.label_columns else pa.float64() for name in names
-            },
+            column_types={name: pa.string() if name in labels else pa.float64() for name in names},
             include_columns=names,
             null_values=sorted(NULL_TOKENS),
             strings_can_be_null=False,
@@ -128,39 +127,41 @@ class CsvTable(Table):
             threshold = min(2 << 30, _available_memory() // 8)
         return size > threshold
 
-    def _read_table(self, names: list[str]) -> pa.Table:
+    def _read_table(self, names: list[str], labels: Labels) -> pa.Table:
         try:
-            table = pacsv.read_csv(self.path, *self._options(names))
+            table = pacsv.read_csv(self.path, *self._options(names, labels))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise self._locate_error(names, exc) from None
+            raise self._locate_error(names, labels, exc) from None
         except OSError as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         self.n_rows = table.num_rows
         return table
 
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
-        table = self._read_table(names)
-        return {name: self._column(table.column(name), name) for name in names}
+    def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
+        table = self._read_table(names, labels)
+        return {name: self._column(table.column(name), name, labels) for name in names}
 
-    def _column(self, column: pa.Array | pa.ChunkedArray, name: str) -> np.ndarray:
-        if name in self.label_columns:
+    def _column(self, column: pa.Array | pa.ChunkedArray, name: str, labels: Labels) -> Any:
+        if name in labels:
             return column
         return to_numpy(column, self._where(name))
 
-    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+    def _iter_columns(
+        self, names: list[str], chunk_rows: int, labels: Labels
+    ) -> Iterator[dict[str, np.ndarray]]:
         if not self._should_stream():
             # Parsed whole on every core, then handed out batch by batch as zero-copy views.
-            for batch in self._read_table(names).to_batches(max_chunksize=chunk_rows):
-                yield {name: self._column(batch.column(name), name) for name in names}
+            for batch in self._read_table(names, labels).to_batches(max_chunksize=chunk_rows):
+                yield {name: self._column(batch.column(name), name, labels) for name in names}
             return
         try:
-            reader = pacsv.open_csv(self.path, *self._options(names))
+            reader = pacsv.open_csv(self.path, *self._options(names, labels))
             rows = 0
             for batch in reader:
                 rows += batch.num_rows
-                yield {name: self._column(batch.column(name), name) for name in names}
+                yield {name: self._column(batch.column(name), name, labels) for name in names}
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise self._locate_error(names, exc) from None
+            raise self._locate_error(names, labels, exc) from None
         except OSError as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         self.n_rows = rows
@@ -168,9 +169,9 @@ class CsvTable(Table):
     def _where(self, name: str) -> str:
         return f"{self.display} column '{name}'"
 
-    def _locate_error(self, names: list[str], exc: Exception) -> InputError:
+    def _locate_error(self, names: list[str], labels: Labels, exc: Exception) -> InputError:
         """Find the first bad row with the slow csv module; fall back to pyarrow's words."""
-        wanted = [self.file_columns.index(n) for n in names if n not in self.label_columns]
+        wanted = [self.file_columns.index(n) for n in names if n not in labels]
         width = len(self.file_columns)
         with self._text() as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)

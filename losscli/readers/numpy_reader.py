@@ -8,7 +8,14 @@ from collections.abc import Iterator
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.readers.base import Selection, Table, check_numeric_dtype, slices
+from losscli.readers.base import (
+    NO_LABELS,
+    Labels,
+    Selection,
+    Table,
+    check_numeric_dtype,
+    slices,
+)
 
 
 def _object_error(display: str) -> InputError:
@@ -48,11 +55,13 @@ class NpyTable(Table):
                     f"--col {input_name}={','.join(columns)} cannot select from it"
                 )
 
-    def read(self, selection: Selection) -> dict[str, np.ndarray]:
+    def read(self, selection: Selection, labels: Labels = NO_LABELS) -> dict[str, np.ndarray]:
         self._whole(selection)
         return {name: np.asarray(self.array) for name in selection}
 
-    def chunks(self, selection: Selection, chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
+    def chunks(
+        self, selection: Selection, chunk_rows: int, labels: Labels = NO_LABELS
+    ) -> Iterator[dict[str, np.ndarray]]:
         """Rows read into one reused buffer: memory stays at one chunk, unlike a memory map
         whose touched pages all count as resident. A piece is valid until the next one."""
         self._whole(selection)
@@ -94,26 +103,29 @@ class NpzTable(Table):
             raise InputError(f"{display}: the archive holds no arrays")
         self._cache: dict[str, np.ndarray] = {}
 
-    def _array(self, name: str) -> np.ndarray:
+    def _array(self, name: str, label: bool) -> np.ndarray:
         if name not in self._cache:
             try:
                 array = self.archive[name]
             except ValueError:
                 raise _object_error(f"{self.display} array '{name}'") from None
-            if name not in self.label_columns:
-                check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
             if array.ndim == 0:
                 raise InputError(f"{self.display} array '{name}' is a single number; expected rows")
             self._cache[name] = array
-        return self._cache[name]
+        array = self._cache[name]
+        if not label:
+            check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
+        return array
 
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
-        data = {name: self._array(name) for name in names}
+    def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
+        data = {name: self._array(name, name in labels) for name in names}
         self.n_rows = max((len(a) for a in data.values()), default=0)
         return data
 
-    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
-        data = self._read_columns(names)
+    def _iter_columns(
+        self, names: list[str], chunk_rows: int, labels: Labels
+    ) -> Iterator[dict[str, np.ndarray]]:
+        data = self._read_columns(names, labels)
         lengths = {len(a) for a in data.values()}
         if len(lengths) > 1:
             detail = ", ".join(f"'{k}' has {len(a)}" for k, a in data.items())

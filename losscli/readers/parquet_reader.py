@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import describe, is_numeric, to_numpy
-from losscli.readers.base import Table
+from losscli.readers.base import Labels, Table
 
 
 class ParquetTable(Table):
@@ -24,9 +25,9 @@ class ParquetTable(Table):
         self.columns = list(self.schema.names)
         self.n_rows = self.file.metadata.num_rows
 
-    def _check(self, names: list[str]) -> None:
+    def _check(self, names: list[str], labels: Labels) -> None:
         for name in names:
-            if name in self.label_columns:
+            if name in labels:
                 continue
             dtype = self.schema.field(name).type
             if not is_numeric(dtype):
@@ -35,23 +36,25 @@ class ParquetTable(Table):
                     "expected numbers (select other columns with --col)"
                 )
 
-    def _read_columns(self, names: list[str]) -> dict[str, np.ndarray]:
-        self._check(names)
+    def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
+        self._check(names, labels)
         try:
             table = self.file.read(columns=names)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
-        return {n: self._column(table.column(n), n) for n in names}
+        return {n: self._column(table.column(n), n, labels) for n in names}
 
-    def _column(self, column: pa.Array | pa.ChunkedArray, name: str) -> np.ndarray:
-        if name in self.label_columns:
+    def _column(self, column: pa.Array | pa.ChunkedArray, name: str, labels: Labels) -> Any:
+        if name in labels:
             return column
         return to_numpy(column, f"{self.display} column '{name}'")
 
-    def _iter_columns(self, names: list[str], chunk_rows: int) -> Iterator[dict[str, np.ndarray]]:
-        self._check(names)
+    def _iter_columns(
+        self, names: list[str], chunk_rows: int, labels: Labels
+    ) -> Iterator[dict[str, np.ndarray]]:
+        self._check(names, labels)
         try:
             for batch in self.file.iter_batches(batch_size=chunk_rows, columns=names):
-                yield {n: self._column(batch.column(n), n) for n in names}
+                yield {n: self._column(batch.column(n), n, labels) for n in names}
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None

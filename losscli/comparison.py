@@ -16,19 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError
-from losscli.evaluate import (
-    Options,
-    Request,
-    check_options,
-    evaluate_tables,
-    open_inputs,
-    sum_name,
-)
+from losscli import labels
+from losscli.errors import InputError, UsageError, option
+from losscli.evaluate import evaluate_sources
+from losscli.pipeline.sources import open_sources
+from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
 from losscli.resample import RowData, interval, replicates
 
 
-@dataclass
+@dataclass(frozen=True)
 class Side:
     """A loss for both models on one set of rows (all rows, or one group)."""
 
@@ -52,7 +48,7 @@ class Side:
             return "B better"
         return "no clear difference"
 
-    def record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "a": self.a,
@@ -67,7 +63,7 @@ class Side:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Comparison:
     loss: str
     params: dict[str, Any]
@@ -80,48 +76,51 @@ class Comparison:
     group_by: str | None = None
     groups: list[tuple[Any, Side]] = field(default_factory=list)
 
-    def record(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         out = {
             "loss": self.loss,
             "params": self.params,
             "a_file": self.file_a,
             "b_file": self.file_b,
-            **self.overall.record(),
+            **self.overall.to_dict(),
             "confidence": self.confidence,
             "bootstrap": self.bootstrap,
             "seed": self.seed,
         }
         if self.group_by is not None:
             out["group_by"] = self.group_by
-            out["groups"] = [{"group": g, **side.record()} for g, side in self.groups]
+            out["groups"] = [{"group": g, **side.to_dict()} for g, side in self.groups]
         return out
 
 
 def compare(
     requests: Sequence[Request],
-    file_a: str,
-    file_b: str,
-    others: Sequence[str],
+    model_a: Any,
+    model_b: Any,
+    others: Sequence[Any],
     options: Options,
     confidence: float = 0.95,
 ) -> tuple[Comparison, list[str]]:
-    """Compare the loss (or weighted sum) of predictions ``file_a`` and ``file_b``."""
-    if len(requests) > 1 and any(r.weight is None for r in requests):
+    """Compare the loss (or weighted sum) of predictions ``model_a`` and ``model_b``."""
+    if len(requests) > 1 and not is_weighted_sum(requests):
         raise UsageError("compare takes one loss or a weighted sum, not a list of losses")
-    if not 0 < confidence < 1:
-        raise UsageError(f"--confidence {confidence}: give a level between 0 and 1, e.g. 0.95")
-    options = replace(options, keep_rows=True, reduction="mean")
-    check_options(options)
-    inputs = open_inputs([file_a, file_b, *others], options)
-    table_a, table_b, *rest = inputs.tables
+    if isinstance(confidence, bool) or not 0 < confidence < 1:
+        raise UsageError(
+            f"{option('confidence', confidence)}: give a level between 0 and 1, e.g. 0.95"
+        )
+    options = replace(options, reduction="mean")
+    check_requests(requests, options)
+    sources = open_sources([model_a, model_b, *others], options)
+    table_a, table_b, *rest = sources.tables
     runs = [
-        evaluate_tables(requests, [table, *rest], options, inputs.weights, inputs.group)
+        evaluate_sources(requests, replace(sources, tables=[table, *rest]), options, keep_rows=True)
         for table in (table_a, table_b)
     ]
-    warnings = list(inputs.notes)
+    warnings = list(sources.notes)
     for label, run in zip("AB", runs):
         warnings += [f"model {label}: {w}" for w in run.warnings]
     rows_a, rows_b = runs[0].rows, runs[1].rows
+    assert rows_a is not None and rows_b is not None
     both = np.flatnonzero(rows_a[0].valid & rows_b[0].valid)
     if both.size == 0:
         raise InputError("no row is usable for both models")
@@ -146,28 +145,32 @@ def compare(
         )
 
     first = runs[0].results[0]
-    comparison = Comparison(
-        loss=_name(requests),
-        params=first.params if len(requests) == 1 else {},
-        file_a=file_a,
-        file_b=file_b,
-        confidence=confidence,
-        bootstrap=options.bootstrap,
-        seed=options.seed,
-        overall=side(both, options.seed),
-    )
+    groups = []
     codes = rows_a[0].groups
     if codes is not None:
-        from losscli import labels
-
-        comparison.group_by = first.group_by
         names = runs[0].group_labels or []
         order = sorted(range(len(names)), key=lambda g: labels.sort_key(names[g]))
         for position, g in enumerate(order):
             rows = both[codes[both] == g]
             if rows.size:
-                comparison.groups.append((names[g], side(rows, [options.seed, position])))
+                groups.append((names[g], side(rows, [options.seed, position])))
+    comparison = Comparison(
+        loss=_name(requests),
+        params=first.params if len(requests) == 1 else {},
+        file_a=_name_of(model_a, table_a.display),
+        file_b=_name_of(model_b, table_b.display),
+        confidence=confidence,
+        bootstrap=options.bootstrap,
+        seed=options.seed,
+        overall=side(both, options.seed),
+        group_by=first.group_by if codes is not None else None,
+        groups=groups,
+    )
     return comparison, warnings
+
+
+def _name_of(model: Any, display: str) -> str:
+    return str(model) if isinstance(model, str) else display
 
 
 def _per_row(parts: Sequence[RowData], weights: np.ndarray) -> np.ndarray:

@@ -1,0 +1,283 @@
+"""The Python API: the same evaluations as the command line, on files or in-memory data.
+
+>>> import numpy as np, losscli
+>>> result = losscli.compute("huber", np.array([0.5, 3.0]), np.array([0.0, 0.0]), delta=1.0)
+>>> result.value, result.n
+(1.3125, 2)
+>>> losscli.compute("mse,mae", np.array([1.0, 2.0]), np.array([0.0, 4.0]))["mae"].value
+1.5
+
+Inputs are NumPy arrays, pandas, pyarrow or polars objects, torch tensors, or file paths;
+``data=frame`` with ``columns={"predictions": "yhat", "targets": "y"}`` picks columns of
+one table. Warnings (rows skipped, data that look unusual) are issued as ``LossWarning``;
+errors are ``losscli.LossCliError`` subclasses with the same messages as the CLI's.
+"""
+
+from __future__ import annotations
+
+import warnings as _warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from losscli.catalogue import default_registry
+from losscli.errors import UsageError
+from losscli.registry import Loss, Registry
+from losscli.requests import CHUNK_ROWS, Options, Request, resolve_requests
+from losscli.results import Evaluation, Result
+from losscli.spec import LossSpec, parse_spec
+
+LossNames = str | Sequence[str]
+
+
+class LossWarning(UserWarning):
+    """Something in the data worth a look that does not make the number wrong."""
+
+
+def _registry(registry: Registry | None, plugins: Iterable[str]) -> Registry:
+    if registry is not None:
+        return registry
+    plugins = list(plugins)
+    if not plugins:
+        return default_registry()
+    from losscli.plugins import registry_with
+
+    return registry_with(plugins)
+
+
+def _warn(messages: Iterable[str]) -> None:
+    for message in messages:
+        _warnings.warn(message, LossWarning, stacklevel=3)
+
+
+def _inputs(
+    inputs: Sequence[Any], data: Any, weights: Any, columns: Mapping[str, str] | None
+) -> tuple[list[Any], Any, dict[str, str]]:
+    """The inputs to read, where the weights come from, and the column picks."""
+    picks = dict(columns or {})
+    if data is not None:
+        if inputs:
+            raise UsageError("give the inputs either positionally or as data=..., not both")
+        inputs = [data]
+        names = getattr(data, "columns", None)
+        if isinstance(data, Mapping):
+            names = list(data)
+        if isinstance(weights, str) and names is not None and weights in list(names):
+            picks["weights"] = weights
+            weights = None
+    if not inputs:
+        raise UsageError("give the inputs: predictions and targets (arrays, frames or paths)")
+    return list(inputs), weights, picks
+
+
+def _requests(
+    loss: LossNames | LossSpec,
+    params: Mapping[str, Any] | None,
+    loss_params: Mapping[str, Any],
+    registry: Registry,
+) -> list[Request]:
+    given = [*(params or {}).items(), *loss_params.items()]
+    return resolve_requests(parse_spec(loss), given, registry)
+
+
+def compute(
+    loss: LossNames,
+    *inputs: Any,
+    data: Any = None,
+    columns: Mapping[str, str] | None = None,
+    weights: Any = None,
+    reduction: str = "mean",
+    group_by: str | None = None,
+    on: str | None = None,
+    how: str = "exact",
+    ci: float | None = None,
+    bootstrap: int = 2000,
+    seed: int = 0,
+    convention: str | None = None,
+    nan: str = "error",
+    format: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    params: Mapping[str, Any] | None = None,
+    plugins: Iterable[str] = (),
+    registry: Registry | None = None,
+    **loss_params: Any,
+) -> Any:
+    """Evaluate a loss on predictions and targets; the keywords mirror ``losscli compute``.
+
+    ``loss`` is one name (returns a ``Result``), or a comma list / list of names / weighted
+    sum such as ``"0.5*cross_entropy + 0.5*dice"`` (returns an ``Evaluation``: iterate it,
+    or index it by loss name or ``"total"``). Loss parameters are keywords
+    (``delta=0.5``, applied to every listed loss that has one) or
+    ``params={"dice": {"smooth": 1}}``. ``weights`` is an array, a path, or a column of
+    ``data``.
+    """
+    registry = _registry(registry, plugins)
+    requests = _requests(loss, params, loss_params, registry)
+    sources, weights, picks = _inputs(inputs, data, weights, columns)
+    options = Options(
+        reduction=reduction,
+        nan=nan,
+        columns=picks,
+        weights=weights,
+        format=format,
+        chunk_rows=chunk_rows,
+        convention=convention,
+        group_by=group_by,
+        on=on,
+        how=how,
+        ci=ci,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    from losscli.evaluate import evaluate
+
+    evaluation = evaluate(requests, sources, options)
+    _warn(evaluation.warnings)
+    if len(requests) == 1 and requests[0].weight is None:
+        return evaluation.results[0]
+    return evaluation
+
+
+def check(
+    loss: LossNames,
+    *inputs: Any,
+    max: Any = None,
+    min: Any = None,
+    max_group: Any = None,
+    min_group: Any = None,
+    baseline: str | None = None,
+    update_baseline: bool = False,
+    rtol: Any = None,
+    atol: Any = None,
+    higher_is_better: Iterable[str] | str = (),
+    data: Any = None,
+    columns: Mapping[str, str] | None = None,
+    weights: Any = None,
+    reduction: str = "mean",
+    group_by: str | None = None,
+    on: str | None = None,
+    how: str = "exact",
+    convention: str | None = None,
+    nan: str = "error",
+    params: Mapping[str, Any] | None = None,
+    plugins: Iterable[str] = (),
+    registry: Registry | None = None,
+    **loss_params: Any,
+) -> Any:
+    """Judge losses against limits and a baseline, as ``losscli check`` does.
+
+    Limits are ``{"mse": 0.25}`` or one number for a single loss (``"total"`` names a
+    weighted sum's total). Returns a ``CheckRun``: ``.passed``, ``.failed`` (the failing
+    verdicts), ``.verdicts``, ``.to_dict()``.
+    """
+    from losscli import limits as parse
+    from losscli.gates import CheckSpec, run_checks
+
+    registry = _registry(registry, plugins)
+    requests = _requests(loss, params, loss_params, registry)
+    sources, weights, picks = _inputs(inputs, data, weights, columns)
+    limits = parse.Limits(
+        max=parse.per_loss(max, "max", requests, registry),
+        min=parse.per_loss(min, "min", requests, registry),
+        max_group=parse.per_loss(max_group, "max_group", requests, registry),
+        min_group=parse.per_loss(min_group, "min_group", requests, registry),
+        rtol=parse.tolerance(rtol, "rtol", requests, registry),
+        atol=parse.tolerance(atol, "atol", requests, registry),
+        higher_is_better=parse.loss_names(higher_is_better, "higher_is_better", requests, registry),
+    )
+    if not limits.any() and not baseline:
+        raise UsageError(
+            "nothing to check against: give max=/min= limits, max_group=/min_group= with "
+            "group_by=, or baseline="
+        )
+    if update_baseline and not baseline:
+        raise UsageError("update_baseline=True needs baseline='FILE.json'")
+    options = Options(
+        reduction=reduction,
+        nan=nan,
+        columns=picks,
+        weights=weights,
+        convention=convention,
+        group_by=group_by,
+        on=on,
+        how=how,
+    )
+    run = run_checks([CheckSpec(requests, sources, options, limits)], baseline, update_baseline)
+    _warn(run.warnings)
+    return run
+
+
+def compare(
+    loss: LossNames,
+    model_a: Any,
+    model_b: Any,
+    *targets: Any,
+    confidence: float = 0.95,
+    bootstrap: int = 2000,
+    seed: int = 0,
+    columns: Mapping[str, str] | None = None,
+    weights: Any = None,
+    group_by: str | None = None,
+    on: str | None = None,
+    how: str = "exact",
+    convention: str | None = None,
+    nan: str = "error",
+    params: Mapping[str, Any] | None = None,
+    plugins: Iterable[str] = (),
+    registry: Registry | None = None,
+    **loss_params: Any,
+) -> Any:
+    """Two models' predictions on the same targets, as ``losscli compare`` does.
+
+    Returns a ``Comparison``: ``.overall`` (``a``, ``b``, ``difference``, ``ci``,
+    ``verdict``), ``.groups``, ``.to_dict()``.
+    """
+    from losscli.comparison import compare as run_comparison
+
+    registry = _registry(registry, plugins)
+    requests = _requests(loss, params, loss_params, registry)
+    if not targets:
+        raise UsageError("give the targets after the two models' predictions")
+    options = Options(
+        columns=dict(columns or {}),
+        weights=weights,
+        convention=convention,
+        group_by=group_by,
+        on=on,
+        how=how,
+        nan=nan,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    comparison, notes = run_comparison(requests, model_a, model_b, targets, options, confidence)
+    _warn(notes)
+    return comparison
+
+
+def get(name: str, plugins: Iterable[str] = ()) -> Loss:
+    """The registry entry of a loss (by name or alias): its metadata and ``fn``, the pure
+    per-row function (``get("huber").fn(predictions, targets, delta=0.5)``)."""
+    return _registry(None, plugins).get(name)
+
+
+def list_losses(family: str | None = None, plugins: Iterable[str] = ()) -> list[Loss]:
+    """Every registered loss, or those of one family."""
+    entries = list(_registry(None, plugins))
+    if family is None:
+        return entries
+    chosen = [e for e in entries if e.family == family.lower()]
+    if not chosen:
+        families = ", ".join(sorted({e.family for e in entries}))
+        raise UsageError(f"no loss of family '{family}' (families: {families})")
+    return chosen
+
+
+__all__ = [
+    "Evaluation",
+    "LossWarning",
+    "Result",
+    "check",
+    "compare",
+    "compute",
+    "get",
+    "list_losses",
+]

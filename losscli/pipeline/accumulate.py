@@ -1,0 +1,64 @@
+"""One accumulator per requested loss: mergeable partial sums overall and per group, reduced
+by the rule the loss declares (``Loss.reducer``)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli.errors import InputError
+from losscli.pipeline.partial import Partial
+from losscli.registry import Reducer, Rows
+
+
+class Accumulator:
+    def __init__(self, reducer: Reducer, reduction: str) -> None:
+        self.reducer = reducer
+        self.reduction = reduction
+        self.overall = Partial()
+        self.groups: list[Partial] = []
+
+    def add(self, rows: Rows, weights: np.ndarray | None, codes: np.ndarray | None) -> None:
+        """Add the per-row values of a chunk's kept rows (and their group ids)."""
+        values = np.asarray(rows.values, dtype=np.float64)
+        self.overall.add(values, weights, rows.means, rows.norms)
+        if codes is not None:
+            self._add_groups(values, rows, weights, codes)
+
+    def _add_groups(
+        self, values: np.ndarray, rows: Rows, weights: np.ndarray | None, codes: np.ndarray
+    ) -> None:
+        k = int(codes.max()) + 1 if len(codes) else 0
+        w = np.ones(len(values)) if weights is None else weights
+
+        def per_group(x: object) -> np.ndarray:
+            return np.bincount(codes, weights=np.broadcast_to(x, w.shape) * w, minlength=k)
+
+        sums = per_group(values)
+        numerators = sums if rows.means is None else per_group(rows.means)
+        denominators = per_group(1.0 if rows.norms is None else rows.norms)
+        totals = per_group(1.0)
+        counts = np.bincount(codes, minlength=k)
+        self.groups += [Partial() for _ in range(k - len(self.groups))]
+        for g in np.flatnonzero(counts).tolist():
+            self.groups[g].add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g])
+
+    def group(self, g: int) -> Partial:
+        return self.groups[g] if g < len(self.groups) else Partial()
+
+    def reduce(self, partial: Partial) -> float:
+        """The loss's value over the rows summed in ``partial``."""
+        if self.reduction == "sum":
+            value = partial.weighted_sum
+        elif self.reducer.batch_mean:
+            value = partial.mean_over_rows()
+        else:
+            value = partial.mean()
+        finalize = self.reducer.finalize
+        return value if finalize is None or not math.isfinite(value) else finalize(value)
+
+    def value(self, weights_origin: str) -> float:
+        if self.overall.weight_total <= 0:
+            raise InputError(f"the weights ({weights_origin}) add up to 0")
+        return self.reduce(self.overall)

@@ -1,0 +1,90 @@
+"""Per-row values kept beside the streaming sums: every row for ``reduction="none"``, and
+each row's share of a reduced value for resampling (bootstrap intervals, comparisons)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from losscli.pipeline.prepare import Prepared
+from losscli.registry import Reducer, Rows
+from losscli.resample import RowData
+
+
+class PerRowValues:
+    """The per-row loss of every row read, NaN where a row was skipped."""
+
+    def __init__(self) -> None:
+        self._pieces: list[np.ndarray] = []
+
+    def add(self, rows: Rows, prepared: Prepared) -> None:
+        values = np.asarray(rows.values, dtype=np.float64)
+        self._pieces.append(prepared.full(values, np.nan))
+
+    def values(self) -> np.ndarray:
+        return np.concatenate(self._pieces)
+
+
+class RowParts:
+    """Each row's part of one reduced loss (see ``resample.RowData``), for every row read."""
+
+    def __init__(self, reducer: Reducer, reduction: str) -> None:
+        self.reducer = reducer
+        self.reduction = reduction
+        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+
+    def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
+        values = np.asarray(rows.values, dtype=np.float64)
+        w = 1.0 if weights is None else weights
+        means = values if rows.means is None else rows.means
+        denominator: np.ndarray | None
+        if self.reduction == "sum":
+            numerator, denominator = values * w, None
+        elif self.reducer.batch_mean:
+            numerator, denominator = means * w, np.ones(len(values))
+        else:
+            numerator = means * w
+            denominator = w * (1.0 if rows.norms is None else rows.norms)
+        self._pieces.append(
+            (
+                prepared.full(values, np.nan),
+                prepared.full(_float_rows(numerator, len(values)), 0.0),
+                None
+                if denominator is None
+                else prepared.full(_float_rows(denominator, len(values)), 0.0),
+            )
+        )
+
+    def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
+        values, numerators, denominators = zip(*self._pieces)
+        return RowData(
+            np.concatenate(values),
+            np.concatenate(numerators),
+            None if denominators[0] is None else np.concatenate(denominators),
+            valid,
+            codes,
+            self.reducer.finalize,
+        )
+
+
+def _float_rows(x: object, n: int) -> np.ndarray:
+    return np.array(np.broadcast_to(x, (n,)), dtype=np.float64)
+
+
+class RowIndex:
+    """Which rows were kept, and their group ids, across every chunk."""
+
+    def __init__(self) -> None:
+        self._valid: list[np.ndarray] = []
+        self._codes: list[np.ndarray] = []
+
+    def add(self, prepared: Prepared) -> None:
+        keep = prepared.keep
+        self._valid.append(np.ones(prepared.n, dtype=bool) if keep is None else keep)
+        if prepared.codes is not None:
+            self._codes.append(prepared.codes)
+
+    def valid(self) -> np.ndarray:
+        return np.concatenate(self._valid)
+
+    def codes(self) -> np.ndarray | None:
+        return np.concatenate(self._codes) if self._codes else None

@@ -1,0 +1,82 @@
+"""The data checks each loss declares, run on every chunk: errors stop the run at the first
+offending row; warnings are tallied across chunks and reported once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import SPELLED, InputError
+from losscli.pipeline.prepare import Prepared
+from losscli.registry import Check, Loss
+
+
+class Diagnostics:
+    def __init__(self, losses: Sequence[Loss], origins: Mapping[str, str]) -> None:
+        self.losses = losses
+        self.origins = origins
+        # (loss position, check position) -> [offending rows so far, message fields]
+        self._tallies: dict[tuple[int, int], list[Any]] = {}
+
+    def run(
+        self,
+        index: int,
+        arrays: Mapping[str, np.ndarray],
+        params: Mapping[str, Any],
+        prepared: Prepared,
+    ) -> None:
+        """Run loss ``index``'s checks on its own ``arrays`` (the kept rows of a chunk)."""
+        for position, check in enumerate(self.losses[index].checks):
+            mask = np.asarray(check.rows(**arrays, **params), dtype=bool)
+            if mask.any():
+                self._offending(index, position, check, mask, arrays, params, prepared)
+
+    def _offending(
+        self,
+        index: int,
+        position: int,
+        check: Check,
+        mask: np.ndarray,
+        arrays: Mapping[str, np.ndarray],
+        params: Mapping[str, Any],
+        prepared: Prepared,
+    ) -> None:
+        first = int(np.argmax(mask))
+        count = int(mask.sum())
+        fields: dict[str, Any] = {"count": count, "n": len(mask), "row": prepared.row_number(first)}
+        if check.input is not None:
+            fields["value"] = _short(arrays[check.input][first])
+            fields["origin"] = self.origins.get(check.input, "?")
+        if check.details is not None:
+            fields.update(check.details(**arrays, **params))
+        if check.error:
+            raise InputError(_message(check, fields))
+        tally = self._tallies.setdefault((index, position), [0, fields])
+        tally[0] += count
+
+    def warnings(self, used: int) -> list[str]:
+        """One warning per check that fired, with its count over the ``used`` rows."""
+        out = []
+        for (index, position), (count, fields) in self._tallies.items():
+            loss = self.losses[index]
+            check = loss.checks[position]
+            if check.every_row and count < used:
+                continue
+            out.append(f"{loss.name}: {_message(check, {**fields, 'count': count, 'n': used})}")
+        return out
+
+
+def _message(check: Check, fields: Mapping[str, Any]) -> str:
+    return check.message.format(**SPELLED, **fields)
+
+
+def _short(value: Any) -> str:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        item = array.item()
+        return repr(int(item)) if float(item).is_integer() else repr(item)
+    if array.size <= 6:
+        return "[" + ", ".join(_short(v) for v in array.ravel()) + "]"
+    return f"an array of shape {array.shape}"

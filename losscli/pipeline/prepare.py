@@ -1,0 +1,187 @@
+"""A raw chunk of rows made ready for the losses: arrays in their declared shapes and
+dtypes, the NaN policy applied, weights and class labels checked, group ids attached."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from losscli.errors import InputError, option
+from losscli.labels import GroupCoder
+from losscli.pipeline.align import Chunk
+from losscli.registry import Input, Loss
+from losscli.shapes import match_shapes
+
+WEIGHTS = "weights"
+GROUP = "\0group"  # the binding of the group column; never a loss input's name
+WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
+GROUP_INPUT = Input(GROUP, ("N",), "group labels")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One chunk ready for the losses. ``arrays`` hold the kept rows only."""
+
+    arrays: dict[str, np.ndarray]
+    weights: np.ndarray | None
+    codes: np.ndarray | None  # group id of every row of the chunk (kept or not)
+    keep: np.ndarray | None  # which rows of the chunk are kept; None: all
+    n: int  # rows in the chunk
+    start: int  # rows before this chunk
+
+    @property
+    def used(self) -> int:
+        return self.n if self.keep is None else int(self.keep.sum())
+
+    @property
+    def kept_codes(self) -> np.ndarray | None:
+        if self.codes is None or self.keep is None:
+            return self.codes
+        return self.codes[self.keep]
+
+    def row_number(self, index: int) -> int:
+        """1-based row in the input files of position ``index`` among the kept rows."""
+        if self.keep is not None:
+            index = int(np.flatnonzero(self.keep)[index])
+        return self.start + index + 1
+
+    def full(self, values: np.ndarray, fill: float) -> np.ndarray:
+        """Per-kept-row values spread over every row of the chunk, ``fill`` where skipped."""
+        if self.keep is None:
+            return values
+        out = np.full((self.n, *values.shape[1:]), fill)
+        out[self.keep] = values
+        return out
+
+
+class Preparer:
+    """Turns each raw chunk into a ``Prepared`` one; tallies rows and non-finite values."""
+
+    def __init__(
+        self,
+        specs: Mapping[str, Input],
+        losses: Sequence[Loss],
+        origins: Mapping[str, str],
+        nan: str,
+    ) -> None:
+        self.specs = specs
+        self.losses = losses
+        self.origins = origins
+        self.nan = nan
+        self.groups = GroupCoder()
+        self.rows = 0  # rows read so far
+        self.used = 0  # rows kept so far
+        self.bad_rows = 0
+        self.first_bad: tuple[int, str] | None = None
+        self._shapes_checked = False
+
+    @property
+    def failed(self) -> bool:
+        """Whether a non-finite value was seen under ``nan="error"`` (then rows are only counted)."""
+        return self.bad_rows > 0 and self.nan == "error"
+
+    def __call__(self, chunk: Chunk) -> Prepared | None:
+        group_column = chunk.pop(GROUP, None)
+        arrays = self._declared(chunk)
+        n = len(next(iter(arrays.values())))
+        start = self.rows
+        self.rows += n
+        codes = None if group_column is None else self.groups.codes(group_column)
+        bad = self._nonfinite_rows(arrays, start)
+        if bad is not None:
+            self.bad_rows += int(bad.sum())
+        if self.failed:
+            return None
+        keep = None if bad is None else ~bad
+        if keep is not None:
+            arrays = {name: a[keep] for name, a in arrays.items()}
+        prepared = Prepared(arrays, arrays.pop(WEIGHTS, None), codes, keep, n, start)
+        self._check_weights(prepared)
+        for name in [k for k in arrays if self.specs[k].kind == "label"]:
+            arrays[name] = self._labels(name, arrays[name], prepared)
+        self.used += prepared.used
+        return prepared
+
+    def _declared(self, chunk: Chunk) -> dict[str, np.ndarray]:
+        """One-column 2-D arrays as vectors, floats (or integer labels); shapes checked once."""
+        out = {}
+        for name, array in chunk.items():
+            spec = self.specs[name]
+            if array.ndim == 2 and array.shape[1] == 1 and _accepts_vector(spec):
+                array = array[:, 0]
+            if spec.kind == "label" and array.dtype.kind in "iu":
+                out[name] = array.astype(np.int64, copy=False)
+            else:
+                out[name] = np.asarray(array, dtype=np.float64)
+        if not self._shapes_checked:
+            shapes = {name: self._file_shape(name, a) for name, a in out.items()}
+            for loss in self.losses:
+                match_shapes(loss.inputs, shapes, self.origins, loss.name)
+            match_shapes((WEIGHTS_INPUT,), shapes, self.origins, option("weights"))
+            self._shapes_checked = True
+        return out
+
+    def _file_shape(self, name: str, array: np.ndarray) -> tuple[int, ...]:
+        """The array's shape in the order its file holds it, for messages and matching."""
+        axis = self.specs[name].row_axis
+        return np.moveaxis(array, 0, axis).shape if axis else array.shape
+
+    def _nonfinite_rows(self, arrays: dict[str, np.ndarray], start: int) -> np.ndarray | None:
+        bad = None
+        for name, array in arrays.items():
+            if array.dtype.kind != "f" or math.isfinite(np.sum(array)):
+                continue
+            rows = ~np.isfinite(array).all(axis=tuple(range(1, array.ndim)))
+            if rows.any():
+                first = start + int(np.argmax(rows))
+                if self.first_bad is None or first < self.first_bad[0]:
+                    self.first_bad = (first, name)
+                bad = rows if bad is None else bad | rows
+        return bad
+
+    def _check_weights(self, prepared: Prepared) -> None:
+        weights = prepared.weights
+        if weights is not None and (weights < 0).any():
+            row = prepared.row_number(int(np.argmax(weights < 0)))
+            raise InputError(
+                f"weights ({self.origins[WEIGHTS]}) must be >= 0; row {row} is negative"
+            )
+
+    def _labels(self, name: str, array: np.ndarray, prepared: Prepared) -> np.ndarray:
+        if array.dtype.kind == "f":
+            fractional = array != np.round(array)
+            if fractional.any():
+                i = int(np.argmax(fractional))
+                raise InputError(
+                    f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: "
+                    f"{array[i]!r} is not a class index; expected integers"
+                )
+            array = array.astype(np.int64)
+        return array
+
+    def finish(self) -> list[str]:
+        """Errors for what the whole run showed (non-finite values, no rows); else warnings."""
+        if self.failed and self.first_bad is not None:
+            row, name = self.first_bad
+            raise InputError(
+                f"NaN, inf or missing values in {self.bad_rows} of {self.rows} rows, the first "
+                f"at row {row + 1} of {name} ({self.origins[name]}); fix the data or pass "
+                f"{option('nan', 'skip')} to drop those rows"
+            )
+        if self.rows == 0:
+            raise InputError(
+                f"no rows to evaluate in {', '.join(dict.fromkeys(self.origins.values()))}"
+            )
+        if self.used == 0:
+            raise InputError(f"every one of the {self.rows} rows has NaN, inf or missing values")
+        if self.bad_rows:
+            return [f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"]
+        return []
+
+
+def _accepts_vector(spec: Input) -> bool:
+    """Whether a one-column 2-D array may stand for this (N,)-shaped input."""
+    return sum(not d.startswith("*") for d in spec.shape) == 1

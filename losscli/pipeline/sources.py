@@ -1,0 +1,77 @@
+"""Open what the user gave (paths, '-' for stdin, in-memory objects), join on a key column
+when asked, and find the column that names the groups."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from losscli.binding import Binding
+from losscli.errors import InputError, UsageError, option
+from losscli.readers import Table, open_table
+from losscli.requests import Options
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Opened inputs, aligned by key when asked, and where the group labels come from."""
+
+    tables: list[Table]
+    weights: Table | None = None
+    group: Binding | None = None
+    reserved: frozenset[str] = frozenset()  # key and group columns: never part of an input
+    notes: list[str] = field(default_factory=list)
+
+
+def is_path(obj: Any) -> bool:
+    return isinstance(obj, (str, os.PathLike))
+
+
+def open_input(obj: Any, forced_format: str | None = None) -> Table:
+    """A table from a path (``-`` for stdin) or from an in-memory object."""
+    if isinstance(obj, Table):
+        return obj
+    if is_path(obj):
+        return open_table(os.fspath(obj), forced_format)
+    from losscli.readers.memory import ArrayTable
+
+    return ArrayTable(obj)
+
+
+def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
+    """Open ``inputs`` (and ``options.weights``), join them on ``options.on``, find the group."""
+    if sum(is_path(i) and os.fspath(i) == "-" for i in inputs) > 1:
+        raise UsageError("stdin ('-') can be given only once")
+    tables = [open_input(obj, options.format) for obj in inputs]
+    weights = None if options.weights is None else open_input(options.weights, options.format)
+    notes: list[str] = []
+    if options.on:
+        tables, weights, notes = _join(tables, weights, options.on, options.how)
+    group = None
+    if options.group_by:
+        name = options.group_by
+        holders = [t for t in [*tables, *([weights] if weights else [])] if name in t.columns]
+        if not holders:
+            listing = "; ".join(f"{t.display}: {', '.join(t.columns) or 'none'}" for t in tables)
+            raise InputError(f"{option('group_by', name)}: no input has that column ({listing})")
+        group = Binding(holders[0], (name,))
+    reserved = frozenset(c for c in (options.on, options.group_by) if c)
+    return Sources(tables, weights, group, reserved, notes)
+
+
+def _join(
+    tables: list[Table], weights: Table | None, key: str, how: str
+) -> tuple[list[Table], Table | None, list[str]]:
+    from losscli.joins import join
+
+    every = [*tables, *([weights] if weights is not None else [])]
+    unique: list[Table] = []
+    for table in every:
+        if table not in unique:
+            unique.append(table)
+    joined, notes = join(unique, key, how)
+    mapping = {id(t): j for t, j in zip(unique, joined)}
+    out = [mapping[id(t)] for t in tables]
+    return out, None if weights is None else mapping[id(weights)], notes

@@ -1,0 +1,167 @@
+"""What an evaluation returns: one ``Result`` per loss (final when made), weighted totals,
+and the ``Evaluation`` that holds them with the warnings of the run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli.resample import RowData, interval
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """A loss reduced over the rows of one group."""
+
+    group: Any
+    n: int
+    value: float
+    ci: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"group": self.group, "n": self.n, "value": self.value}
+        if self.ci is not None:
+            out["ci"] = list(self.ci)
+        return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """One loss (or a weighted sum's total) over the rows evaluated.
+
+    ``value`` is the reduced value (None with ``reduction="none"``, where ``values`` holds
+    one value per row, NaN for skipped rows); ``n`` is the number of rows that made it; a
+    total's ``n`` is the number of rows behind it (see ``weighted_total``).
+    """
+
+    loss: str
+    reduction: str
+    params: dict[str, Any]
+    n: int
+    value: float | None = None
+    values: np.ndarray | None = None
+    weight: float | None = None
+    convention: str | None = None
+    task: str | None = None
+    ci: tuple[float, float] | None = None
+    confidence: float | None = None
+    group_by: str | None = None
+    groups: tuple[GroupValue, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as the JSON contract spells it (per-row ``values`` as an array)."""
+        out: dict[str, Any] = {"task": self.task} if self.task is not None else {}
+        out |= {
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "params": dict(self.params),
+            "n": self.n,
+        }
+        if self.weight is not None:
+            out["weight"] = self.weight
+        if self.convention is not None:
+            out["convention"] = self.convention
+        if self.values is not None:
+            out["values"] = self.values
+        else:
+            out["value"] = self.value
+        if self.ci is not None:
+            out["ci"] = list(self.ci)
+            out["confidence"] = self.confidence
+        if self.group_by is not None:
+            out["group_by"] = self.group_by
+            out["groups"] = [g.to_dict() for g in self.groups]
+        return out
+
+    def __float__(self) -> float:
+        if self.value is None:
+            raise TypeError(f"{self.loss} has per-row values, not one value")
+        return float(self.value)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The results of one run (a weighted sum's total last) and its warnings."""
+
+    results: list[Result]
+    warnings: list[str] = field(default_factory=list)
+    rows: list[RowData] | None = None  # per loss, for resampling (when asked to keep rows)
+    group_labels: list[Any] | None = None  # the label of each group id in ``rows``
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, key: int | str) -> Result:
+        """A result by position, or by loss name (``"total"`` for a weighted sum's total)."""
+        if isinstance(key, int):
+            return self.results[key]
+        for result in self.results:
+            if result.loss == key or (key == "total" and result.loss.count("*")):
+                return result
+        names = ", ".join(r.loss for r in self.results)
+        raise KeyError(f"no result for {key!r} (results: {names})")
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.results]
+
+    def to_pandas(self) -> Any:
+        """The reduced results as a pandas DataFrame: one row per loss, and per group."""
+        import pandas as pd
+
+        rows = []
+        for result in self.results:
+            base = {"task": result.task, "loss": result.loss}
+            if result.values is not None:
+                raise TypeError("per-row results: use result.values for each loss")
+            rows.append(base | {"group": None, "n": result.n, "value": result.value})
+            for g in result.groups:
+                rows.append(base | {"group": g.group, "n": g.n, "value": g.value})
+        frame = pd.DataFrame(rows)
+        keep = [c for c in frame.columns if not frame[c].isna().all() or c in ("loss", "value")]
+        return frame[keep]
+
+
+def weighted_total(
+    name: str,
+    weights: Sequence[float],
+    results: Sequence[Result],
+    samples: np.ndarray | None = None,
+    group_samples: Sequence[np.ndarray] | None = None,
+) -> Result:
+    """sum_k w_k L_k over the terms of a weighted sum: reduced, per row, or per group.
+
+    The terms share their rows, so the total's ``n`` is theirs. ``samples`` are the terms'
+    paired bootstrap replicates (k, B), for the total's interval.
+    """
+    first = results[0]
+    w = np.asarray(weights, dtype=np.float64)
+    common = {
+        "loss": name,
+        "reduction": first.reduction,
+        "params": {},
+        "n": first.n,
+        "convention": first.convention,
+        "group_by": first.group_by,
+    }
+    if first.values is not None:
+        values = sum(wk * r.values for wk, r in zip(weights, results))  # type: ignore[operator]
+        return Result(values=np.asarray(values), **common)
+    value = math.fsum(wk * float(r.value) for wk, r in zip(weights, results))  # type: ignore[arg-type]
+    groups = []
+    for position, group in enumerate(first.groups):
+        group_value = math.fsum(wk * r.groups[position].value for wk, r in zip(weights, results))
+        ci = None
+        if group_samples is not None and first.confidence is not None:
+            ci = interval(w @ group_samples[position], first.confidence)
+        groups.append(GroupValue(group.group, group.n, group_value, ci))
+    ci = None
+    if samples is not None and first.confidence is not None:
+        ci = interval(w @ samples, first.confidence)
+    return Result(value=value, ci=ci, confidence=first.confidence, groups=tuple(groups), **common)
