@@ -176,3 +176,72 @@ def test_finite_at_extreme_inputs(loss):
         v = as_arrays(entry.fn(**data, **request.params))[0]
         # Squared losses of 1e150 reach 1e300: large but still finite.
         assert np.isfinite(v).all(), (params, v)
+
+
+def _points(param, classes: int) -> list:
+    """Values across a parameter's declared range: each closed bound, just inside each open
+    bound, and one value inside."""
+    if param.kind == "bool":
+        return []  # a switch of input space, exercised by OTHER_PARAMS on fitting data
+    low, high = param.low, param.high
+    if param.kind == "int":
+        if low is None:
+            return [0]
+        return sorted({int(low), int(low) + 1} | ({int(high)} if high is not None else set()))
+    points = []
+    if low is not None:
+        points.append(low + 0.25 if param.low_open else low)
+    if high is not None:
+        points.append(high - 0.25 if param.high_open else high)
+    if low is not None and high is not None:
+        points.append((low + high) / 2)
+    elif low is not None:
+        points.append(low + 2.5)
+    elif high is not None:
+        points.append(high - 2.5)
+    else:
+        default = param.default if isinstance(param.default, float) else 0.0
+        points += [default - 0.5, default + 0.5]
+    if param.kind == "floats":
+        return [tuple([p] * classes) for p in points] + [
+            tuple(points[i % len(points)] for i in range(classes))
+        ]
+    return points
+
+
+# Parameters whose range is not the whole story: values a valid input never meets together.
+RANGE_EXEMPT = {("ctc", "blank"), ("tweedie", "power")}
+
+
+def range_cases():
+    for name in LOSSES:
+        entry = REGISTRY.get(name)
+        for param in entry.params:
+            if (name, param.name) not in RANGE_EXEMPT:
+                yield name, param.name
+
+
+@pytest.mark.parametrize("loss, param", list(range_cases()))
+def test_vectorized_equals_reference_across_the_declared_range(loss, param):
+    """Every declared parameter at its bounds and inside them (bce's pos_weight=0 included)."""
+    entry = REGISTRY.get(loss)
+    data = fn_inputs(loss, data_for(loss, seed=3, n=25))
+    predictions = data.get("predictions", next(iter(data.values())))
+    classes = predictions.shape[1] if predictions.ndim > 1 else 1
+    spec = entry.param(param)
+    for value in _points(spec, classes):
+        params = entry.defaults() | {param: spec.value(value, loss)}
+        fast = as_arrays(entry.fn(**data, **params))
+        slow = as_arrays(entry.reference(**data, **params))
+        for a, b in zip(fast, slow):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-300, err_msg=f"{param}={value}")
+
+
+def test_declared_properties_are_known_ones():
+    from losscli.registry import PROPERTIES, Loss, Registry
+
+    assert {p for loss in REGISTRY for p in loss.properties} <= set(PROPERTIES)
+    entry = REGISTRY.get("mse")
+    bad = Loss(**{**entry.__dict__, "name": "x", "aliases": (), "properties": frozenset({"convex"})})
+    with pytest.raises(ValueError, match="unknown properties"):
+        Registry().register(bad)

@@ -178,6 +178,8 @@ def focal(
     a = _labels_last_axis(alpha, predictions, "alpha", "focal")
     if (a >= 0).all():
         out = out * (a * targets + (1.0 - a) * (1.0 - targets))
+    elif (a >= 0).any():  # a negative alpha disables the weighting of its label only
+        out = out * np.where(a >= 0, a * targets + (1.0 - a) * (1.0 - targets), 1.0)
     return row_mean(out)
 
 
@@ -273,7 +275,8 @@ def _ref_sigmoid(x):
 
 def _ref_bce(p, y, j, from_logits=False, pos_weight=None, label_smoothing=0.0):
     y = y * (1 - label_smoothing) + 0.5 * label_smoothing
-    w = _vec(pos_weight, j) or 1.0
+    w = _vec(pos_weight, j)
+    w = 1.0 if w is None else w
     if from_logits:
         log_p = -math.log1p(math.exp(-p)) if p > -700 else p
         log_q = -math.log1p(math.exp(p)) if p < 700 else -p
@@ -404,7 +407,8 @@ LOSSES = (
                 "alpha",
                 "floats",
                 (0.25,),
-                "weight of the positive class (one value, or one per label); negative disables",
+                "weight of the positive class (one value, or one per label); a negative value "
+                "disables the weighting (of that label)",
             ),
             Param("gamma", "float", 2.0, "focusing strength; 0 gives weighted bce", low=0.0),
         ),
