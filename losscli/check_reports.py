@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import IO
 
-from losscli.gates import Verdict
+from losscli.gates import CheckRun, Verdict
 from losscli.jsonout import Encoder
 from losscli.render import group_label, print_rich
 
@@ -85,19 +85,10 @@ def write_table(verdicts: Sequence[Verdict], out: IO[str]) -> None:
     print_rich(table, out)
 
 
-def write_json(
-    verdicts: Sequence[Verdict], records: Sequence[Mapping[str, Any]], out: IO[str]
-) -> list[str]:
+def write_json(run: CheckRun, out: IO[str]) -> list[str]:
     """Verdicts plus the results themselves, so this JSON also serves as a baseline."""
-    judged = [v for v in verdicts if v.status != "no limit"]
-    failed = sum(v.status == "fail" for v in judged)
-    head = {
-        "passed": failed == 0,
-        "summary": {"checks": len(judged), "passed": len(judged) - failed, "failed": failed},
-    }
     encoder = Encoder()
-    document = head | {"checks": [v.to_dict() for v in verdicts], "results": list(records)}
-    out.write(encoder.encode(document) + "\n")
+    out.write(encoder.encode(run.to_dict()) + "\n")
     return encoder.notes()
 
 

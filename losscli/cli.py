@@ -600,7 +600,7 @@ def _report(
         for line in check_reports.annotations(run.verdicts):
             click.echo(line, err=True)
     if output == "json":
-        _warn(check_reports.write_json(run.verdicts, run.records, sys.stdout))
+        _warn(check_reports.write_json(run, sys.stdout))
     else:
         check_reports.write_table(run.verdicts, sys.stdout)
     return 1 if run.failed else 0

@@ -136,7 +136,7 @@ class Verdict:
         return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckRun:
     verdicts: list[Verdict]
     records: list[dict[str, Any]]  # the results, as compute -o json writes them
@@ -145,6 +145,21 @@ class CheckRun:
     @property
     def failed(self) -> list[Verdict]:
         return [v for v in self.verdicts if v.status == "fail"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``check -o json`` writes: the verdicts and the results they judged."""
+        judged = [v for v in self.verdicts if v.status != "no limit"]
+        failed = len(self.failed)
+        return {
+            "passed": failed == 0,
+            "summary": {"checks": len(judged), "passed": len(judged) - failed, "failed": failed},
+            "checks": [v.to_dict() for v in self.verdicts],
+            "results": list(self.records),
+        }
 
 
 def run_checks(

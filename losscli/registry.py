@@ -276,10 +276,8 @@ class Loss:
             hint = ": its value is made from the mean of all rows, so it has no per-row values"
             if self.per_row_instead:
                 hint += f" (use {self.per_row_instead} for per-row values)"
-        raise UsageError(
-            f"{self.name} supports only {' or '.join(option('reduction', r) for r in self.reductions)}"
-            + hint
-        )
+        allowed = " or ".join(option("reduction", r) for r in self.reductions)
+        raise UsageError(f"{self.name} supports only {allowed}{hint}")
 
     def reducer(self, convention: str | None = None) -> Reducer:
         """The reduction rule of this loss under ``convention``."""

@@ -84,7 +84,7 @@ class Options:
                     )
         if self.ci is not None:
             if isinstance(self.ci, bool) or not isinstance(self.ci, (int, float)):
-                raise UsageError(f"{option('ci', repr(self.ci))}: give a number, e.g. 0.95")
+                raise UsageError(f"{option('ci', self.ci)}: give a number, e.g. 0.95")
             if not 0 < self.ci < 1:
                 raise UsageError(
                     f"{option('ci', self.ci)}: give a confidence level between 0 and 1, e.g. 0.95"

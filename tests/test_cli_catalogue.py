@@ -56,13 +56,29 @@ def test_class_weights_follow_pytorch_normalisation(run, tmp_path):
     w = np.array([1.0, 2.0, 1.0, 0.5])
     per_row = _ce(LOGITS, LABELS) * w[LABELS]
     expected = per_row.sum() / w[LABELS].sum()
-    r = run("compute", "cross_entropy", CLS / "logits.npy", CLS / "labels.csv",
-            "-p", "class_weights=1,2,1,0.5", "-o", "json")
+    r = run(
+        "compute",
+        "cross_entropy",
+        CLS / "logits.npy",
+        CLS / "labels.csv",
+        "-p",
+        "class_weights=1,2,1,0.5",
+        "-o",
+        "json",
+    )
     assert r.value() == pytest.approx(expected, rel=1e-12)
     # The same vector from a file.
     write_csv(tmp_path / "w.csv", {"w": w})
-    r2 = run("compute", "cross_entropy", CLS / "logits.npy", CLS / "labels.csv",
-             "-p", f"class_weights={tmp_path / 'w.csv'}", "-o", "json")
+    r2 = run(
+        "compute",
+        "cross_entropy",
+        CLS / "logits.npy",
+        CLS / "labels.csv",
+        "-p",
+        f"class_weights={tmp_path / 'w.csv'}",
+        "-o",
+        "json",
+    )
     assert r2.value() == pytest.approx(expected, rel=1e-12)
 
 

@@ -17,7 +17,9 @@ from losscli.catalogue import default_registry
 from losscli.evaluate import evaluate, evaluate_arrays
 from losscli.requests import Options, resolve_requests
 
-CASES = FIXTURES["cases"] + json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"]
+CASES = (
+    FIXTURES["cases"] + json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"]
+)
 
 
 def _id(case):

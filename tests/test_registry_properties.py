@@ -242,6 +242,8 @@ def test_declared_properties_are_known_ones():
 
     assert {p for loss in REGISTRY for p in loss.properties} <= set(PROPERTIES)
     entry = REGISTRY.get("mse")
-    bad = Loss(**{**entry.__dict__, "name": "x", "aliases": (), "properties": frozenset({"convex"})})
+    bad = Loss(
+        **{**entry.__dict__, "name": "x", "aliases": (), "properties": frozenset({"convex"})}
+    )
     with pytest.raises(ValueError, match="unknown properties"):
         Registry().register(bad)

@@ -80,7 +80,7 @@ class Preparer:
 
     @property
     def failed(self) -> bool:
-        """Whether a non-finite value was seen under ``nan="error"`` (then rows are only counted)."""
+        """A non-finite value seen under ``nan="error"``: from then on rows are only counted."""
         return self.bad_rows > 0 and self.nan == "error"
 
     def __call__(self, chunk: Chunk) -> Prepared | None:
