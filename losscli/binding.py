@@ -102,8 +102,8 @@ def bind_inputs(
             continue
         named = [t for t in tables if name in visible(t)]
         if named:
-            fresh = [t for t in named if t not in used]
-            take(name, (fresh or named)[0], [name])
+            unused = [t for t in named if t not in used]
+            take(name, (unused or named)[0], [name])
     unbound = [n for n in input_names if n not in bound]
     if len([t for t in tables if t not in used]) < len(unbound):
         unbound = [n for n in unbound if n not in optional]

@@ -150,7 +150,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(verdicts: Sequence[Verdict]) -> list[str]:
+def github_annotations(verdicts: Sequence[Verdict]) -> list[str]:
     """GitHub Actions ``::error`` workflow commands, one per failed value."""
     title = _escape_property("losscli check")
     return [
@@ -160,4 +160,4 @@ def annotations(verdicts: Sequence[Verdict]) -> list[str]:
     ]
 
 
-__all__ = ["annotations", "junit_xml", "markdown", "write_json", "write_table"]
+__all__ = ["github_annotations", "junit_xml", "markdown", "write_json", "write_table"]

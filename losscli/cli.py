@@ -24,7 +24,9 @@ def _error(message: str, code: int) -> int:
 class LossCliGroup(click.Group):
     """Every failure ends as one line on stderr and an exit status; never a traceback."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]
+        self, args: Any = None, prog_name: str | None = None, **kwargs: Any
+    ) -> Any:
         kwargs["standalone_mode"] = False
         try:
             with spelling("cli"):
@@ -597,7 +599,7 @@ def _report(
     if summary_file:
         _write_text(summary_file, text + "\n", "GITHUB_STEP_SUMMARY", "a")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in check_reports.annotations(run.verdicts):
+        for line in check_reports.github_annotations(run.verdicts):
             click.echo(line, err=True)
     if output == "json":
         _warn(check_reports.write_json(run, sys.stdout))

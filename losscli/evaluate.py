@@ -139,7 +139,7 @@ def evaluate_sources(
         for chunk in aligned_chunks(plan.bindings, plan.origins, chunk_rows, labels, row_axes):
             stages.feed(chunk)
     warnings = stages.preparer.finish() + stages.diagnostics.warnings(stages.preparer.used)
-    common = {
+    common: dict[str, Any] = {
         "reduction": options.reduction,
         "n": stages.preparer.used,
         "convention": options.convention,

@@ -38,7 +38,7 @@ class ReorderedTable(Table):
         self, names: list[str], chunk_rows: int, labels: Labels
     ) -> Iterator[dict[str, np.ndarray]]:
         data = self._read_columns(names, labels)
-        for s in slices(self.n_rows, chunk_rows):
+        for s in slices(len(self.take), chunk_rows):
             yield {name: column[s] for name, column in data.items()}
 
 

@@ -117,7 +117,7 @@ class Evaluation:
 
         rows = []
         for result in self.results:
-            base = {"task": result.task, "loss": result.loss}
+            base: dict[str, Any] = {"task": result.task, "loss": result.loss}
             if result.values is not None:
                 raise TypeError("per-row results: use result.values for each loss")
             rows.append(base | {"group": None, "n": result.n, "value": result.value})
@@ -126,6 +126,10 @@ class Evaluation:
         frame = pd.DataFrame(rows)
         keep = [c for c in frame.columns if not frame[c].isna().all() or c in ("loss", "value")]
         return frame[keep]
+
+
+def _value(result: Result) -> float:
+    return math.nan if result.value is None else float(result.value)
 
 
 def weighted_total(
@@ -142,7 +146,7 @@ def weighted_total(
     """
     first = results[0]
     w = np.asarray(weights, dtype=np.float64)
-    common = {
+    common: dict[str, Any] = {
         "loss": name,
         "reduction": first.reduction,
         "params": {},
@@ -151,9 +155,11 @@ def weighted_total(
         "group_by": first.group_by,
     }
     if first.values is not None:
-        values = sum(wk * r.values for wk, r in zip(weights, results))  # type: ignore[operator]
-        return Result(values=np.asarray(values), **common)
-    value = math.fsum(wk * float(r.value) for wk, r in zip(weights, results))  # type: ignore[arg-type]
+        values = np.zeros(len(first.values))
+        for wk, r in zip(weights, results):
+            values += wk * np.asarray(r.values)
+        return Result(values=values, **common)
+    value = math.fsum(wk * _value(r) for wk, r in zip(weights, results))
     groups = []
     for position, group in enumerate(first.groups):
         group_value = math.fsum(wk * r.groups[position].value for wk, r in zip(weights, results))

@@ -46,17 +46,17 @@ def parse_spec(spec: str | Sequence[str] | LossSpec) -> LossSpec:
     if isinstance(spec, LossSpec):
         return spec
     if not isinstance(spec, str):
-        names = list(spec)
-        if not names or not all(isinstance(n, str) for n in names):
+        given = list(spec)
+        if not given or not all(isinstance(n, str) for n in given):
             raise UsageError(f"expected loss names, got {spec!r}")
-        return parse_spec(",".join(names))
+        return parse_spec(",".join(given))
     if not spec.strip():
         raise UsageError("no loss given; name one, e.g. 'mse' (see 'losscli list')")
     if "*" not in spec and "+" not in spec and not _has_subtraction(spec):
-        names = [part.strip() for part in spec.split(",")]
-        if any(not name for name in names):
+        listed = [part.strip() for part in spec.split(",")]
+        if any(not name for name in listed):
             raise UsageError(f"empty loss name in '{spec}'")
-        return LossSpec(spec, tuple(names))
+        return LossSpec(spec, tuple(listed))
     names: list[str] = []
     weights: list[float] = []
     for sign, term in _terms(spec):

@@ -44,7 +44,7 @@ def rows_of(a: np.ndarray) -> Iterator[list[float]]:
 
 
 def elementwise_reference(
-    element: Callable[[float, float], float],
+    element: Callable[..., float],
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """A per-row reference built from a scalar function of (prediction, target)."""
 
@@ -95,14 +95,14 @@ def any_per_row(mask: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim == 1:
         return mask
-    return mask.any(axis=tuple(range(1, mask.ndim)))
+    return np.asarray(mask.any(axis=tuple(range(1, mask.ndim))))
 
 
 def all_per_row(mask: np.ndarray) -> np.ndarray:
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim == 1:
         return mask
-    return mask.all(axis=tuple(range(1, mask.ndim)))
+    return np.asarray(mask.all(axis=tuple(range(1, mask.ndim))))
 
 
 def per_class(

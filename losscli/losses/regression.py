@@ -179,7 +179,7 @@ def _ref_msle(p: float, t: float) -> float:
 
 
 def _any_per_row(mask: np.ndarray) -> np.ndarray:
-    return mask.any(axis=tuple(range(1, mask.ndim)))
+    return np.asarray(mask.any(axis=tuple(range(1, mask.ndim))))
 
 
 def _zero_targets(predictions: np.ndarray, targets: np.ndarray, **_: float) -> np.ndarray:

@@ -4,6 +4,7 @@ by the rule the loss declares (``Loss.reducer``)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class Accumulator:
         k = int(codes.max()) + 1 if len(codes) else 0
         w = np.ones(len(values)) if weights is None else weights
 
-        def per_group(x: object) -> np.ndarray:
+        def per_group(x: Any) -> np.ndarray:
             return np.bincount(codes, weights=np.broadcast_to(x, w.shape) * w, minlength=k)
 
         sums = per_group(values)

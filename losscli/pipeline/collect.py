@@ -3,6 +3,8 @@ each row's share of a reduced value for resampling (bootstrap intervals, compari
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from losscli.pipeline.prepare import Prepared
@@ -34,9 +36,9 @@ class RowParts:
 
     def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
         values = np.asarray(rows.values, dtype=np.float64)
-        w = 1.0 if weights is None else weights
+        w: Any = 1.0 if weights is None else weights
         means = values if rows.means is None else rows.means
-        denominator: np.ndarray | None
+        denominator: Any
         if self.reduction == "sum":
             numerator, denominator = values * w, None
         elif self.reducer.batch_mean:
@@ -66,7 +68,7 @@ class RowParts:
         )
 
 
-def _float_rows(x: object, n: int) -> np.ndarray:
+def _float_rows(x: Any, n: int) -> np.ndarray:
     return np.array(np.broadcast_to(x, (n,)), dtype=np.float64)
 
 

@@ -66,19 +66,20 @@ class NpyTable(Table):
         whose touched pages all count as resident. A piece is valid until the next one."""
         self._whole(selection)
         array = self.array
+        n_rows = array.shape[0]
         if not array.flags.c_contiguous or not isinstance(array, np.memmap):
-            for s in slices(self.n_rows, chunk_rows):
+            for s in slices(n_rows, chunk_rows):
                 piece = np.asarray(array[s])
                 yield {name: piece for name in selection}
             return
         row_items = int(np.prod(array.shape[1:], dtype=np.int64))
         row_bytes = row_items * array.dtype.itemsize
-        buffer = np.empty(min(chunk_rows, self.n_rows) * row_items, dtype=array.dtype)
+        buffer = np.empty(min(chunk_rows, n_rows) * row_items, dtype=array.dtype)
         with open(self.path, "rb") as fh:
             fh.seek(array.offset)
-            for s in slices(self.n_rows, chunk_rows):
+            for s in slices(n_rows, chunk_rows):
                 rows = s.stop - s.start
-                view = memoryview(buffer).cast("B")[: rows * row_bytes]
+                view = buffer.data.cast("B")[: rows * row_bytes]
                 if fh.readinto(view) != rows * row_bytes:
                     raise InputError(f"{self.display}: the file is shorter than its header says")
                 piece = buffer[: rows * row_items].reshape((rows, *array.shape[1:]))
