@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from losscli.errors import InputError
+from losscli.errors import InputError, flag, option
 
 
 def load(path: str) -> list[dict[str, Any]]:
@@ -20,18 +20,18 @@ def load(path: str) -> list[dict[str, Any]]:
             data = json.load(fh)
     except FileNotFoundError:
         raise InputError(
-            f"--baseline {path}: no such file; record one with --update-baseline"
+            f"{option('baseline', path)}: no such file; record one with {flag('update_baseline')}"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--baseline {path}: cannot read ({exc})") from None
+        raise InputError(f"{option('baseline', path)}: cannot read ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"--baseline {path}: not valid JSON ({exc})") from None
+        raise InputError(f"{option('baseline', path)}: not valid JSON ({exc})") from None
     records = data.get("results") if isinstance(data, dict) else None
     if not isinstance(records, list) or not all(
         isinstance(r, dict) and isinstance(r.get("loss"), str) for r in records
     ):
         raise InputError(
-            f"--baseline {path}: expected the JSON of 'losscli compute -o json' "
+            f"{option('baseline', path)}: expected the JSON of 'losscli compute -o json' "
             '({"results": [{"loss": ..., "value": ...}, ...]})'
         )
     return records
@@ -46,7 +46,7 @@ def find(
         matches = [r for r in matches if r.get("check") == check]
     if len(matches) > 1:
         raise InputError(
-            f"--baseline {path}: holds {len(matches)} values of {loss}; keep one per loss "
+            f"{option('baseline', path)}: holds {len(matches)} values of {loss}; keep one per loss "
             "(or name checks in a checks file)"
         )
     return matches[0] if matches else None
@@ -69,7 +69,7 @@ def write(path: str, records: Sequence[Mapping[str, Any]]) -> None:
         os.replace(temporary, path)
         temporary = None
     except OSError as exc:
-        raise InputError(f"--update-baseline {path}: cannot write ({exc})") from None
+        raise InputError(f"{flag('update_baseline')} {path}: cannot write ({exc})") from None
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):

@@ -86,6 +86,11 @@ def option(name: str, value: Any = _UNSET) -> str:
     return name if value is _UNSET else f"{name}={_python_value(str(value))}"
 
 
+def flag(name: str) -> str:
+    """A switch: ``--update-baseline`` or ``update_baseline=True``."""
+    return option(name) if on_command_line() else f"{name}=True"
+
+
 def param(name: str, value: Any) -> str:
     """A loss parameter: ``-p from_logits=true`` or ``from_logits=True``."""
     if on_command_line():

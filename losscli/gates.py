@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from losscli import baseline as baselines
-from losscli.errors import InputError, UsageError, option
+from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
 from losscli.limits import DEFAULT_RTOL, Limits
 from losscli.requests import Options, Request, is_weighted_sum
@@ -192,7 +192,7 @@ def run_checks(
                     have = ", ".join(dict.fromkeys(r["loss"] for r in reference)) or "nothing"
                     raise InputError(
                         f"{option('baseline', baseline_path)}: no value for {result.loss} (it "
-                        f"holds {have}); record it with {option('update_baseline')}"
+                        f"holds {have}); record it with {flag('update_baseline')}"
                     )
                 _same_params(found, result, baseline_path)
             verdicts += judge(check, key, result, found)
@@ -211,7 +211,7 @@ def _same_params(found: Mapping[str, Any], result: Result, path: str) -> None:
         detail = ", ".join(f"{k}={before[k]} then, {now[k]} now" for k in sorted(differ))
         raise InputError(
             f"{option('baseline', path)}: {result.loss} was recorded with other parameters "
-            f"({detail}); record a new baseline with {option('update_baseline')}"
+            f"({detail}); record a new baseline with {flag('update_baseline')}"
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from losscli import labels
-from losscli.errors import InputError
+from losscli.errors import InputError, option
 from losscli.readers.base import Labels, Table, slices
 
 EXAMPLES = 3
@@ -73,7 +73,7 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
         if key not in table.columns:
             found = ", ".join(table.columns) or "none: it has no named columns"
             raise InputError(
-                f"--on {key}: {table.display} has no column '{key}' (columns: {found})"
+                f"{option('on', key)}: {table.display} has no column '{key}' (columns: {found})"
             )
     columns = [labels.keys(t.read_labels(key), f"{t.display} column '{key}'") for t in tables]
     if len({c.dtype.kind for c in columns}) > 1:
@@ -81,7 +81,7 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
     for table, values in zip(tables, columns):
         problem = _duplicates(key, table, values)
         if problem:
-            raise InputError(f"--on {key}: {problem}")
+            raise InputError(f"{option('on', key)}: {problem}")
     reference = columns[0]
     common = np.ones(len(reference), dtype=bool)
     for values in columns[1:]:
@@ -107,14 +107,14 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
     if problems:
         if how != "inner":
             raise InputError(
-                f"--on {key}: keys do not match: {'; '.join(problems)}; "
-                f"--how inner evaluates the {len(matched)} matched rows"
+                f"{option('on', key)}: keys do not match: {'; '.join(problems)}; "
+                f"{option('how', 'inner')} evaluates the {len(matched)} matched rows"
             )
         if len(matched) == 0:
-            raise InputError(f"--on {key}: no key is in every file")
+            raise InputError(f"{option('on', key)}: no key is in every file")
         notes.append(
-            f"--on {key} --how inner: dropped {', '.join(dropped)} without a match; "
-            f"{len(matched)} rows remain"
+            f"{option('on', key)} {option('how', 'inner')}: dropped {', '.join(dropped)} "
+            f"without a match; {len(matched)} rows remain"
         )
     out: list[Table] = []
     for table, values in zip(tables, columns):

@@ -33,7 +33,7 @@ def probabilities_given_as_logits(name: str, class_axis: int | None, flag: bool 
             return np.zeros(len(predictions), dtype=bool)
         return looks_like_probabilities(predictions, class_axis)
 
-    hint = "pass -p from_logits=false" if flag else "give it logits"
+    hint = "pass {p:from_logits=false}" if flag else "give it logits"
     summed = " and sums to 1" if class_axis is not None else ""
     return Check(
         rows=rows,
@@ -51,7 +51,7 @@ def logits_given_as_probabilities(name: str, flag: bool = True) -> Check:
             return np.zeros(len(predictions), dtype=bool)
         return any_per_row((predictions < 0) | (predictions > 1))
 
-    hint = " (for logits pass -p from_logits=true)" if flag else ""
+    hint = " (for logits pass {p:from_logits=true})" if flag else ""
     return Check(
         rows=rows,
         error=True,
@@ -73,7 +73,7 @@ def unnormalised_probabilities(name: str, class_axis: int) -> Check:
     return Check(
         rows=rows,
         message="{count} of {n} rows of predictions do not sum to 1 over the classes (first: "
-        f"row {{row}}); {name} takes them as they are (--convention keras rescales them)",
+        f"row {{row}}); {name} takes them as they are ({{opt:convention=keras}} rescales them)",
     )
 
 

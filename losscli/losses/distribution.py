@@ -238,14 +238,14 @@ LOSSES = (
                 every_row=True,
                 message="every row of predictions lies in [0, 1] and sums to 1: they look like "
                 "probabilities, but log_input=true expects log-probabilities; pass "
-                "-p log_input=false",
+                "{p:log_input=false}",
             ),
             Check(
                 rows=_not_distributions,
                 error=True,
                 input="targets",
                 message="targets ({origin}) row {row} holds {value}; a distribution cannot be "
-                "negative (log-probabilities need -p log_target=true)",
+                "negative (log-probabilities need {p:log_target=true})",
             ),
         ),
         properties=frozenset({"nonnegative"}),

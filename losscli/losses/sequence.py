@@ -206,7 +206,7 @@ LOSSES = (
             Check(
                 rows=_too_short,
                 message="{count} of {n} sequences are too short for their targets (first: row "
-                "{row}); their loss is inf unless -p zero_infinity=true",
+                "{row}); their loss is inf unless {p:zero_infinity=true}",
             ),
         ),
         streamable=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from losscli.errors import InputError
+from losscli.errors import InputError, option
 from losscli.formats import INPUT_FORMATS
 from losscli.readers.base import Selection, Table
 from losscli.tempfiles import spool
@@ -42,7 +42,7 @@ def detect_format(path: str, forced: str | None = None) -> str:
         return "csv"
     raise InputError(
         f"{path}: cannot tell the format from the extension; expected one of "
-        f"{', '.join(sorted(_EXTENSIONS))}, or give --format {'|'.join(INPUT_FORMATS)}"
+        f"{', '.join(sorted(_EXTENSIONS))}, or give {option('format', '|'.join(INPUT_FORMATS))}"
     )
 
 

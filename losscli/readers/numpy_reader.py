@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from losscli.errors import InputError
+from losscli.errors import InputError, column
 from losscli.readers.base import (
     NO_LABELS,
     Labels,
@@ -52,7 +52,7 @@ class NpyTable(Table):
             if columns is not None:
                 raise InputError(
                     f"{self.display}: a .npy file has no named columns, so "
-                    f"--col {input_name}={','.join(columns)} cannot select from it"
+                    f"{column(input_name, ','.join(columns))} cannot select from it"
                 )
 
     def read(self, selection: Selection, labels: Labels = NO_LABELS) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from losscli.errors import InputError
+from losscli.errors import InputError, option
 from losscli.readers.arrow_columns import describe, is_numeric, to_numpy
 from losscli.readers.base import Labels, Table
 
@@ -33,7 +33,7 @@ class ParquetTable(Table):
             if not is_numeric(dtype):
                 raise InputError(
                     f"{self.display} column '{name}' holds {describe(dtype)} values; "
-                    "expected numbers (select other columns with --col)"
+                    f"expected numbers (select other columns with {option('columns')})"
                 )
 
     def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
