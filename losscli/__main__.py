@@ -1,4 +1,5 @@
+"""``python -m losscli``: the command line."""
+
 from losscli.cli import main
 
-if __name__ == "__main__":
-    main()
+main()

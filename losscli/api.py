@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings as _warnings
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.catalogue import default_registry
 from losscli.errors import UsageError
@@ -25,6 +25,10 @@ from losscli.registry import Loss, Registry
 from losscli.requests import CHUNK_ROWS, Options, Request, resolve_requests
 from losscli.results import Evaluation, Result
 from losscli.spec import LossSpec, parse_spec
+
+if TYPE_CHECKING:
+    from losscli.comparison import Comparison
+    from losscli.gates import CheckRun
 
 LossNames = str | Sequence[str]
 
@@ -100,7 +104,7 @@ def compute(
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
     **loss_params: Any,
-) -> Any:
+) -> Result | Evaluation:
     """Evaluate a loss on predictions and targets; the keywords mirror ``losscli compute``.
 
     ``loss`` is one name (returns a ``Result``), or a comma list / list of names / weighted
@@ -162,7 +166,7 @@ def check(
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
     **loss_params: Any,
-) -> Any:
+) -> CheckRun:
     """Judge losses against limits and a baseline, as ``losscli check`` does.
 
     Limits are ``{"mse": 0.25}`` or one number for a single loss (``"total"`` names a
@@ -225,7 +229,7 @@ def compare(
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
     **loss_params: Any,
-) -> Any:
+) -> Comparison:
     """Two models' predictions on the same targets, as ``losscli compare`` does.
 
     Returns a ``Comparison``: ``.overall`` (``a``, ``b``, ``difference``, ``ci``,

@@ -49,6 +49,8 @@ def summary(verdicts: Sequence[Verdict]) -> str:
     failed = sum(v.status == "fail" for v in judged)
     if not judged:
         return "no limits to check"
+    if len(judged) == 1:
+        return "the check failed" if failed else "the check passed"
     if failed:
         return f"{failed} of {len(judged)} checks failed"
     return f"all {len(judged)} checks passed"

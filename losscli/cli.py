@@ -587,7 +587,11 @@ def _report(
 
     _warn(run.warnings)
     if written:
-        click.echo(f"losscli: wrote the baseline {written} ({len(run.records)} results)", err=True)
+        count = len(run.records)
+        shown = _shown_path(written)
+        click.echo(
+            f"losscli: wrote the baseline {shown} ({count} result{'s' * (count != 1)})", err=True
+        )
     text = check_reports.markdown(run.verdicts)
     for option, path, content in (
         ("--junit-xml", junit, lambda: check_reports.junit_xml(run.verdicts)),
@@ -606,6 +610,12 @@ def _report(
     else:
         check_reports.write_table(run.verdicts, sys.stdout)
     return 1 if run.failed else 0
+
+
+def _shown_path(path: str) -> str:
+    """A path as short as it reads: relative to the working directory when inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _write_text(path: str, text: str, what: str, mode: str) -> None:

@@ -34,6 +34,7 @@ class Side:
     ci: tuple[float, float]
     b_better: float  # share of rows where model B's loss is lower
     a_better: float
+    ties: float
 
     @property
     def difference(self) -> float:
@@ -58,13 +59,17 @@ class Side:
             "ci": list(self.ci),
             "b_better_share": self.b_better,
             "a_better_share": self.a_better,
-            "ties_share": max(0.0, 1.0 - self.b_better - self.a_better),
+            "ties_share": self.ties,
             "verdict": self.verdict,
         }
 
 
 @dataclass(frozen=True)
 class Comparison:
+    """Two models on the same rows: ``overall`` and each of ``groups`` is a ``Side`` with
+    ``a``, ``b``, ``difference`` (B - A), its paired bootstrap ``ci``, the shares of rows on
+    which each model is better, and a ``verdict``."""
+
     loss: str
     params: dict[str, Any]
     file_a: str
@@ -142,6 +147,7 @@ def compare(
             ci=interval(diff, confidence),
             b_better=float(np.mean(per_row_b < per_row_a)),
             a_better=float(np.mean(per_row_a < per_row_b)),
+            ties=float(np.mean(per_row_a == per_row_b)),
         )
 
     first = runs[0].results[0]

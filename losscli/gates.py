@@ -138,6 +138,9 @@ class Verdict:
 
 @dataclass(frozen=True)
 class CheckRun:
+    """The verdicts of a check run (one per judged value, groups included), the results
+    they judged and the run's warnings; ``passed`` when no verdict failed."""
+
     verdicts: list[Verdict]
     records: list[dict[str, Any]]  # the results, as compute -o json writes them
     warnings: list[str]

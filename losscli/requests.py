@@ -197,7 +197,14 @@ def check_requests(requests: Sequence[Request], options: Options) -> None:
 
 def sum_name(requests: Sequence[Request]) -> str:
     """How a weighted sum is named in results: ``0.5*cross_entropy + 0.5*dice``."""
-    return " + ".join(f"{r.weight:g}*{r.loss.name}" for r in requests).replace("+ -", "- ")
+    terms = []
+    for r in requests:
+        weight = float(r.weight if r.weight is not None else 1.0)
+        coefficient = "" if abs(weight) == 1 else f"{abs(weight):g}*"
+        sign = "-" if weight < 0 else "+"
+        terms.append(f"{sign} {coefficient}{r.loss.name}")
+    text = " ".join(terms)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
 
 
 def is_weighted_sum(requests: Sequence[Request]) -> bool:

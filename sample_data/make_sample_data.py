@@ -4,6 +4,10 @@
 - classification/: a 4-class image classifier on 120 images (logits, labels, probabilities).
 - segmentation/: 6 images of 8x8 pixels, 3 classes (logits (N, C, H, W), label masks).
 - sequence/ctc.npz: a CTC batch (log_probs (T, N, C), padded targets and lengths).
+- ci/: a production and a candidate forecast against actuals keyed by order id, and a
+  candidate that lost ten orders (partial.csv).
+- mistakes/: files with the classic mistakes that the README's error examples show.
+- plugins/my_losses.py (written by hand): a user-defined loss for --plugin.
 
 Run from the repository root: python sample_data/make_sample_data.py
 Values are rounded so that the CSV, Parquet and NPY copies hold the same numbers.
@@ -45,6 +49,7 @@ def main() -> None:
     segmentation(rng)
     sequence(rng)
     ci(np.random.default_rng(4))
+    mistakes()
 
 
 def ci(rng: np.random.Generator) -> None:
@@ -68,6 +73,19 @@ def ci(rng: np.random.Generator) -> None:
     )
     _csv(out / "forecast.csv", ["order_id", "yhat"], [ids[order].astype(str), current[order]])
     _csv(out / "candidate.csv", ["order_id", "yhat"], [ids.astype(str), candidate])
+    _csv(out / "partial.csv", ["order_id", "yhat"], [ids[:-10].astype(str), candidate[:-10]])
+
+
+def mistakes() -> None:
+    """Copies of good files with one mistake each, for the README's error examples."""
+    out = HERE.parent / "mistakes"
+    out.mkdir(exist_ok=True)
+    lines = (HERE / "preds.csv").read_text().splitlines()
+    (out / "short.csv").write_text("\n".join(lines[:151]) + "\n")  # 150 of 200 rows
+    (out / "bad.csv").write_text("p,y\n1.5,1.0\n2.0,2.5\n0.5,oops\n3.0,2.0\n")
+    labels = (HERE.parent / "classification" / "labels.csv").read_text().splitlines()
+    labels[2] = "4"  # row 2: a class index past the last of 4 classes
+    (out / "labels.csv").write_text("\n".join(labels) + "\n")
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:

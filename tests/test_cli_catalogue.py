@@ -175,7 +175,7 @@ def test_weighted_sum_per_row(run):
         "csv",
     )
     header, *rows = r.stdout.strip().splitlines()
-    assert header == "mse,mae,2*mse - 1*mae"
+    assert header == "mse,mae,2*mse - mae"
     mse, mae, total = map(float, rows[0].split(","))
     assert total == pytest.approx(2 * mse - mae, rel=1e-14)
 

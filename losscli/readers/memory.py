@@ -67,7 +67,8 @@ def _named_columns(obj: Any) -> dict[str, Any] | None:
 def describe(obj: Any) -> str:
     """How messages name an in-memory input: its type, e.g. ``<numpy.ndarray>``."""
     kind = type(obj)
-    return f"<{kind.__module__.split('.')[0]}.{kind.__name__}>"
+    module = kind.__module__.split(".")[0]
+    return f"<{kind.__name__}>" if module == "builtins" else f"<{module}.{kind.__name__}>"
 
 
 class ArrayTable(Table):
