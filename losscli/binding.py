@@ -21,6 +21,7 @@ from losscli.errors import InputError, UsageError, column, option
 from losscli.readers.base import Table
 
 WEIGHTS = "weights"
+GROUP = "\0group"  # the binding of the group labels; never a loss input's name
 
 
 @dataclass(frozen=True)

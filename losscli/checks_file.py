@@ -26,7 +26,7 @@ from typing import Any
 
 from losscli import limits as parse
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
-from losscli.errors import ConfigError, LossCliError
+from losscli.errors import ConfigError, LossCliError, spelling
 from losscli.gates import CheckSpec
 from losscli.limits import Limits, Tolerance
 from losscli.registry import Registry
@@ -92,9 +92,11 @@ def load(path: Path, registry: Registry) -> ChecksFile:
 
 
 def _in(where: str, make: Any) -> Any:
-    """``make()``, its error message prefixed by the place in the file."""
+    """``make()``, its error message prefixed by the place in the file, options spelled as
+    the file writes them."""
     try:
-        return make()
+        with spelling("toml"):
+            return make()
     except ConfigError:
         raise
     except LossCliError as exc:

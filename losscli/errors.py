@@ -48,7 +48,7 @@ _CLI_NAMES = {"columns": "--col", "params": "-p", "plugins": "--plugin"}
 
 @contextlib.contextmanager
 def spelling(face: str) -> Iterator[None]:
-    """Spell options in messages for ``face``: ``"cli"`` or ``"python"``."""
+    """Spell options in messages for ``face``: ``"cli"``, ``"python"`` or ``"toml"``."""
     token = _FACE.set(face)
     try:
         yield
@@ -58,6 +58,22 @@ def spelling(face: str) -> Iterator[None]:
 
 def on_command_line() -> bool:
     return _FACE.get() == "cli"
+
+
+def catalogue_hint() -> str:
+    """Where to see every loss: the command or the function."""
+    return "'losscli list'" if on_command_line() else "losscli.list_losses()"
+
+
+def _toml_value(text: str) -> str:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered
+    try:
+        float(text)
+    except ValueError:
+        return '"' + text.replace('"', '\\"') + '"'
+    return text
 
 
 def _python_value(text: str) -> str:
@@ -83,6 +99,8 @@ def option(name: str, value: Any = _UNSET) -> str:
     if on_command_line():
         flag = _CLI_NAMES.get(name, "--" + name.replace("_", "-"))
         return flag if value is _UNSET else f"{flag} {value}"
+    if _FACE.get() == "toml":
+        return name if value is _UNSET else f"{name} = {_toml_value(str(value))}"
     return name if value is _UNSET else f"{name}={_python_value(str(value))}"
 
 
@@ -95,6 +113,8 @@ def param(name: str, value: Any) -> str:
     """A loss parameter: ``-p from_logits=true`` or ``from_logits=True``."""
     if on_command_line():
         return f"-p {name}={value}"
+    if _FACE.get() == "toml":
+        return f"params = {{ {name} = {_toml_value(str(value))} }}"
     return f"{name}={_python_value(str(value))}"
 
 
@@ -102,6 +122,8 @@ def column(name: str, pattern: str = "COLUMN") -> str:
     """A column pick: ``--col targets=y`` or ``columns={'targets': 'y'}``."""
     if on_command_line():
         return f"--col {name}={pattern}"
+    if _FACE.get() == "toml":
+        return f'columns = {{ {name} = "{pattern}" }}'
     return f"columns={{{name!r}: {pattern!r}}}"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from losscli.errors import UsageError, option
+from losscli.errors import UsageError, catalogue_hint, option
 
 REDUCTIONS = ("mean", "sum", "none")
 CONVENTIONS = ("PyTorch", "Keras", "scikit-learn", "textbook")
@@ -408,7 +408,7 @@ class Registry:
             close = difflib.get_close_matches(normalize_name(name), self._by_key, n=3, cutoff=0.6)
             names = list(dict.fromkeys(self._by_key[c].name for c in close))
             hint = f"; did you mean {', '.join(names)}?" if names else ""
-            raise UsageError(f"unknown loss '{name}'{hint} (see 'losscli list')")
+            raise UsageError(f"unknown loss '{name}'{hint} (see {catalogue_hint()})")
         return loss
 
     def __iter__(self) -> Iterator[Loss]:

@@ -45,7 +45,7 @@ class Options:
     format: str | None = None
     chunk_rows: int = CHUNK_ROWS
     convention: str | None = None
-    group_by: str | None = None
+    group_by: Any = None  # a column name, or in-memory labels, one per row
     on: str | None = None
     how: str = "exact"
     ci: float | None = None  # confidence of a bootstrap interval for every reduced value
@@ -62,10 +62,21 @@ class Options:
             from losscli.formats import INPUT_FORMATS
 
             _choice("format", self.format, INPUT_FORMATS)
-        for name in ("group_by", "on"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value):
-                raise UsageError(f"{option(name)}: give a column name, not {value!r}")
+        if self.on is not None and (not isinstance(self.on, str) or not self.on):
+            raise UsageError(f"{option('on')}: give a column name, not {self.on!r}")
+        if isinstance(self.group_by, str) and not self.group_by:
+            raise UsageError(f"{option('group_by')}: give a column name")
+        if self.group_by is not None and not isinstance(self.group_by, str):
+            if not hasattr(self.group_by, "__len__"):
+                raise UsageError(
+                    f"{option('group_by')}: give a column name or one label per row, "
+                    f"not {self.group_by!r}"
+                )
+            if self.on is not None:
+                raise UsageError(
+                    f"{option('group_by')} labels follow the rows in order; with "
+                    f"{option('on')}, name the column that holds them"
+                )
         if not isinstance(self.columns, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()
         ):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from losscli.errors import UsageError
+from losscli.errors import UsageError, catalogue_hint
 
 TOTAL = "total"  # the name limits and baselines use for a weighted sum's total
 _EXPONENT = re.compile(r"^\s*[0-9.]+[eE]$")  # a term so far that ends in a number's exponent
@@ -51,7 +51,7 @@ def parse_spec(spec: str | Sequence[str] | LossSpec) -> LossSpec:
             raise UsageError(f"expected loss names, got {spec!r}")
         return parse_spec(",".join(given))
     if not spec.strip():
-        raise UsageError("no loss given; name one, e.g. 'mse' (see 'losscli list')")
+        raise UsageError(f"no loss given; name one, e.g. 'mse' (see {catalogue_hint()})")
     if "*" not in spec and "+" not in spec and not _has_subtraction(spec):
         listed = [part.strip() for part in spec.split(",")]
         if any(not name for name in listed):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
-from losscli.errors import ConfigError, LossCliError, UsageError, option
+from losscli.errors import ConfigError, LossCliError, UsageError, option, spelling
 from losscli.evaluate import evaluate
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
@@ -68,7 +68,8 @@ def _task(entry: Any, where: str, file: Path, registry: Registry) -> Task:
     columns = table_of(entry, "columns", where)
     params = table_of(entry, "params", where)
     try:
-        requests = resolve_requests(loss, params, registry)
+        with spelling("toml"):
+            requests = resolve_requests(loss, params, registry)
     except LossCliError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     if len(requests) > 1 and not is_weighted_sum(requests):

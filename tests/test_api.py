@@ -125,6 +125,16 @@ def test_weights_group_by_and_intervals_on_a_data_frame():
     assert low < result.value < high
 
 
+def test_group_by_labels_given_as_an_array():
+    regions = np.array(["b", "a", "b", "a"])
+    result = losscli.compute("mae", P, Y, group_by=regions)
+    # mae per row: .5, 3, 1, .5 -> a: (3 + .5) / 2, b: (.5 + 1) / 2
+    assert [(g.group, g.n, g.value) for g in result.groups] == [("a", 2, 1.75), ("b", 2, 0.75)]
+    assert result.group_by == "group"
+    with pytest.raises(InputError, match="row counts disagree: .*group_by .* has 3 rows"):
+        losscli.compute("mae", P, Y, group_by=regions[:3])
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -257,3 +267,13 @@ def test_import_is_cheap():
     code = "import losscli, sys; print(sorted(m for m in ('numpy', 'pandas', 'click', 'rich') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_checks_file_error_is_spelled_as_the_file_writes_it(run, tmp_path):
+    files = [SAMPLE / "preds.csv", SAMPLE / "targets.csv"]
+    (tmp_path / "losscli.toml").write_text(
+        f'[[check]]\nloss = "mse"\ninputs = ["{files[0]}", "{files[1]}"]\nnan = "drop"\nmax = 1\n'
+    )
+    r = run("check", "--config", tmp_path / "losscli.toml")
+    assert r.code == 2
+    assert 'check 1: nan = "drop": expected nan = "error" or nan = "skip"' in r.stderr

@@ -7,15 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from losscli.binding import Binding
-from losscli.errors import InputError
+from losscli.binding import GROUP, Binding
+from losscli.errors import InputError, option
 from losscli.readers.base import Labels
 
 Chunk = dict[str, Any]  # input name -> the rows of one piece
 
 
 def row_count_message(counts: Mapping[str, int], origins: Mapping[str, str]) -> str:
-    parts = [f"{name} ({origins[name]}) has {count} rows" for name, count in counts.items()]
+    parts = [
+        f"{option('group_by') if name == GROUP else name} ({origins[name]}) has {count} rows"
+        for name, count in counts.items()
+    ]
     return "row counts disagree: " + ", ".join(parts)
 
 

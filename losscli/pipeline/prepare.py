@@ -9,14 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losscli.binding import GROUP, WEIGHTS
 from losscli.errors import InputError, option
 from losscli.labels import GroupCoder
 from losscli.pipeline.align import Chunk
 from losscli.registry import Input, Loss
 from losscli.shapes import match_shapes
 
-WEIGHTS = "weights"
-GROUP = "\0group"  # the binding of the group column; never a loss input's name
 WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
 GROUP_INPUT = Input(GROUP, ("N",), "group labels")
 

@@ -13,6 +13,8 @@ from losscli.errors import InputError, UsageError, option
 from losscli.readers import Table, open_table
 from losscli.requests import Options
 
+GROUP_LABELS = "group"  # how results name groups given as in-memory labels
+
 
 @dataclass(frozen=True)
 class Sources:
@@ -50,14 +52,19 @@ def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
     if options.on:
         tables, weights, notes = _join(tables, weights, options.on, options.how)
     group = None
-    if options.group_by:
+    if options.group_by is not None and not isinstance(options.group_by, str):
+        from losscli.readers.memory import ArrayTable, describe
+
+        labels = ArrayTable({GROUP_LABELS: options.group_by}, describe(options.group_by))
+        group = Binding(labels, (GROUP_LABELS,), whole=True)
+    elif options.group_by:
         name = options.group_by
         holders = [t for t in [*tables, *([weights] if weights else [])] if name in t.columns]
         if not holders:
             listing = "; ".join(f"{t.display}: {', '.join(t.columns) or 'none'}" for t in tables)
             raise InputError(f"{option('group_by', name)}: no input has that column ({listing})")
         group = Binding(holders[0], (name,))
-    reserved = frozenset(c for c in (options.on, options.group_by) if c)
+    reserved = frozenset(c for c in (options.on, options.group_by) if isinstance(c, str))
     return Sources(tables, weights, group, reserved, notes)
 
 
