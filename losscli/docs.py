@@ -14,6 +14,7 @@ from typing import Any
 
 from losscli.catalogue import default_registry
 from losscli.registry import PROPERTIES
+from losscli.render import plain
 
 BEGIN = "<!-- generated: {name} (python -m losscli.docs --write) -->\n"
 END = "<!-- end generated: {name} -->\n"
@@ -41,18 +42,6 @@ FIELDS = {
 }
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (tuple, list)):
-        return ",".join(_plain(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -64,7 +53,7 @@ def loss_table() -> str:
     ]
     for loss in default_registry():
         inputs = ", ".join(i.name + ("?" if i.optional else "") for i in loss.inputs)
-        params = ", ".join(f"`{p.name}={_plain(p.default)}`" for p in loss.params) or "—"
+        params = ", ".join(f"`{p.name}={plain(p.default)}`" for p in loss.params) or "—"
         formula = loss.formula + (" (reduced only)" if loss.finalize is not None else "")
         rows.append(
             f"| `{loss.name}` | {loss.family} | {inputs} | {params} | {loss.convention} "

@@ -23,14 +23,15 @@ def number(value: float | None) -> str:
 
 
 def params_text(params: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={_plain(v)}" for k, v in params.items())
+    return " ".join(f"{k}={plain(v)}" for k, v in params.items())
 
 
-def _plain(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A parameter value as ``-p`` spells it: ``true``, ``none``, ``1,2,0.5``, ``0.25``."""
     if value is None:
         return "none"
     if isinstance(value, (tuple, list)):
-        return ",".join(_plain(v) for v in value)
+        return ",".join(plain(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -164,7 +165,7 @@ def _shown_rows(n: int) -> list[int]:
 
 def _iter_param_summary(loss: Mapping[str, Any]) -> Iterator[str]:
     for p in loss["params"]:
-        yield f"{p['name']}={_plain(p['default'])}"
+        yield f"{p['name']}={plain(p['default'])}"
 
 
 def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
@@ -222,7 +223,7 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     lines += [f"  {i['name']:<12} {i['shape']:<10} {i['doc']}" for i in loss["inputs"]]
     lines += ["", "parameters:" if loss["params"] else "parameters:  none"]
     for p in loss["params"]:
-        lines.append(f"  {p['name']:<12} default {_plain(p['default'])}; {p['range']}. {p['doc']}")
+        lines.append(f"  {p['name']:<12} default {plain(p['default'])}; {p['range']}. {p['doc']}")
     lines += ["", f"when to use: {loss['when_to_use']}"]
     if loss["pitfalls"]:
         lines += ["", "pitfalls:"] + [f"  - {p}" for p in loss["pitfalls"]]
