@@ -173,28 +173,23 @@ def check(
     weighted sum's total). Returns a ``CheckRun``: ``.passed``, ``.failed`` (the failing
     verdicts), ``.verdicts``, ``.to_dict()``.
     """
-    from losscli import limits as parse
     from losscli.gates import CheckSpec, run_checks
+    from losscli.limits import build_limits
 
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
     sources, weights, picks = _inputs(inputs, data, weights, columns)
-    limits = parse.Limits(
-        max=parse.per_loss(max, "max", requests, registry),
-        min=parse.per_loss(min, "min", requests, registry),
-        max_group=parse.per_loss(max_group, "max_group", requests, registry),
-        min_group=parse.per_loss(min_group, "min_group", requests, registry),
-        rtol=parse.tolerance(rtol, "rtol", requests, registry),
-        atol=parse.tolerance(atol, "atol", requests, registry),
-        higher_is_better=parse.loss_names(higher_is_better, "higher_is_better", requests, registry),
+    limits = build_limits(
+        requests,
+        registry,
+        max=max,
+        min=min,
+        max_group=max_group,
+        min_group=min_group,
+        rtol=rtol,
+        atol=atol,
+        higher_is_better=higher_is_better,
     )
-    if not limits.any() and not baseline:
-        raise UsageError(
-            "nothing to check against: give max=/min= limits, max_group=/min_group= with "
-            "group_by=, or baseline="
-        )
-    if update_baseline and not baseline:
-        raise UsageError("update_baseline=True needs baseline='FILE.json'")
     options = Options(
         reduction=reduction,
         nan=nan,

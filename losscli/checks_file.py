@@ -28,7 +28,7 @@ from losscli import limits as parse
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
 from losscli.errors import ConfigError, LossCliError, spelling
 from losscli.gates import CheckSpec
-from losscli.limits import Limits, Tolerance
+from losscli.limits import Tolerance
 from losscli.registry import Registry
 from losscli.requests import Options, resolve_requests
 
@@ -113,24 +113,8 @@ def _check(entry: Any, where: str, base: Path, registry: Registry) -> CheckSpec:
     params = table_of(entry, "params", where)
     requests = _in(where, lambda: resolve_requests(loss, params, registry))
 
-    def limit(key: str) -> dict[str, float]:
-        return _in(where, lambda: parse.per_loss(entry.get(key), key, requests, registry))
-
-    def tolerance(key: str) -> Tolerance:
-        return _in(where, lambda: parse.tolerance(entry.get(key), key, requests, registry))
-
-    higher = entry.get("higher_is_better", [])
-    limits = Limits(
-        max=limit("max"),
-        min=limit("min"),
-        max_group=limit("max_group"),
-        min_group=limit("min_group"),
-        rtol=tolerance("rtol"),
-        atol=tolerance("atol"),
-        higher_is_better=_in(
-            where, lambda: parse.loss_names(higher, "higher_is_better", requests, registry)
-        ),
-    )
+    given = {k: entry[k] for k in _LIMIT_KEYS if k in entry}
+    limits = _in(where, lambda: parse.build_limits(requests, registry, **given))
     settings = {k: entry[k] for k in _OPTION_KEYS if k in entry}
     if "reduction" in settings and settings["reduction"] == "none":
         raise ConfigError(f"{where}: reduction must be mean or sum")

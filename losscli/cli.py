@@ -348,12 +348,6 @@ def _limit_values(values: tuple[str, ...]) -> Any:
     return bare if bare is not None else (named or None)
 
 
-def _limits(values: tuple[str, ...], option: str, requests: Any, registry: Any) -> Any:
-    from losscli.limits import per_loss
-
-    return per_loss(_limit_values(values), option, requests, registry)
-
-
 def _tolerance(values: tuple[str, ...], option: str, requests: Any, registry: Any) -> Any:
     from losscli.limits import Tolerance, tolerance
 
@@ -497,7 +491,7 @@ def check(
     from click.core import ParameterSource
 
     from losscli import checks_file, gates
-    from losscli.limits import Limits, loss_names
+    from losscli.limits import build_limits
 
     registry = _registry(plugins)
     if losses:
@@ -506,20 +500,17 @@ def check(
         if not inputs:
             raise click.UsageError("give the INPUT files after the LOSS")
         requests = _requests(losses, params, registry)
-        limits = Limits(
-            max=_limits(max_limits, "--max", requests, registry),
-            min=_limits(min_limits, "--min", requests, registry),
-            max_group=_limits(max_group, "--max-group", requests, registry),
-            min_group=_limits(min_group, "--min-group", requests, registry),
+        limits = build_limits(
+            requests,
+            registry,
+            max=_limit_values(max_limits),
+            min=_limit_values(min_limits),
+            max_group=_limit_values(max_group),
+            min_group=_limit_values(min_group),
             rtol=_tolerance(rtol, "--rtol", requests, registry),
             atol=_tolerance(atol, "--atol", requests, registry),
-            higher_is_better=loss_names(higher_is_better, "--higher-is-better", requests, registry),
+            higher_is_better=higher_is_better,
         )
-        if not limits.any() and not baseline:
-            raise click.UsageError(
-                "nothing to check against: give --max/--min LOSS=VALUE, "
-                "--max-group/--min-group with --group-by, or --baseline FILE"
-            )
         options = _options(kw, reduction=reduction)
         checks = [gates.CheckSpec(requests, list(inputs), options, limits)]
     else:
@@ -551,16 +542,6 @@ def check(
             )
             checks.append(replace(spec, limits=limits))
         baseline = baseline or loaded.baseline
-        for spec in checks:
-            if not spec.limits.any() and not baseline:
-                raise click.UsageError(
-                    f"{path}: check {spec.name} has no max, min or group limit and there is "
-                    "no baseline"
-                )
-    if update_baseline and not baseline:
-        raise click.UsageError(
-            "--update-baseline needs --baseline FILE (or baseline = in the file)"
-        )
     return _report(
         gates.run_checks(checks, baseline, update_baseline),
         output,

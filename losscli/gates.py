@@ -171,6 +171,20 @@ def run_checks(
     update_baseline: bool = False,
 ) -> CheckRun:
     """Evaluate every check and judge its values; write the baseline when asked."""
+    if update_baseline and not baseline_path:
+        raise UsageError(f"{flag('update_baseline')} needs {option('baseline', 'FILE.json')}")
+    for check in checks:
+        if check.limits.any() or baseline_path:
+            continue
+        if check.name:
+            raise UsageError(
+                f"check {check.name} has no max, min or group limit and there is no baseline"
+            )
+        raise UsageError(
+            f"nothing to check against: give {option('max')} or {option('min')} limits, "
+            f"{option('max_group')} or {option('min_group')} with {option('group_by')}, "
+            f"or {option('baseline', 'FILE.json')}"
+        )
     reference = None
     if baseline_path and not update_baseline:
         reference = baselines.load(baseline_path)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from losscli.errors import UsageError
+from losscli.errors import UsageError, option
 from losscli.registry import Registry
 from losscli.requests import Request, is_weighted_sum, limit_names
 from losscli.spec import TOTAL
@@ -125,3 +125,39 @@ def loss_names(
             raise UsageError(f"{where} {name}: {key} is not among the losses checked")
         out.add(key)
     return frozenset(out)
+
+
+def build_limits(
+    requests: Sequence[Request],
+    registry: Registry,
+    *,
+    max: Any = None,
+    min: Any = None,
+    max_group: Any = None,
+    min_group: Any = None,
+    rtol: Any = None,
+    atol: Any = None,
+    higher_is_better: Any = (),
+) -> Limits:
+    """Limits from values as the user gave them (numbers, mappings by loss, or tolerances
+    already made), each checked against the losses of ``requests``."""
+
+    def bound(value: Any, name: str) -> dict[str, float]:
+        return per_loss(value, option(name), requests, registry)
+
+    def slack(value: Any, name: str) -> Tolerance:
+        if isinstance(value, Tolerance):
+            return value
+        return tolerance(value, option(name), requests, registry)
+
+    return Limits(
+        max=bound(max, "max"),
+        min=bound(min, "min"),
+        max_group=bound(max_group, "max_group"),
+        min_group=bound(min_group, "min_group"),
+        rtol=slack(rtol, "rtol"),
+        atol=slack(atol, "atol"),
+        higher_is_better=loss_names(
+            higher_is_better, option("higher_is_better"), requests, registry
+        ),
+    )

@@ -277,3 +277,10 @@ def test_a_checks_file_error_is_spelled_as_the_file_writes_it(run, tmp_path):
     r = run("check", "--config", tmp_path / "losscli.toml")
     assert r.code == 2
     assert 'check 1: nan = "drop": expected nan = "error" or nan = "skip"' in r.stderr
+
+
+def test_a_check_needs_something_to_check_against():
+    with pytest.raises(UsageError, match=r"nothing to check against: give max or min limits"):
+        losscli.check("mse", P, Y)
+    with pytest.raises(UsageError, match=r"update_baseline=True needs baseline='FILE.json'"):
+        losscli.check("mse", P, Y, max=1, update_baseline=True)
