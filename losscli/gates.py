@@ -21,7 +21,7 @@ from losscli import baseline as baselines
 from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
 from losscli.limits import DEFAULT_RTOL, Limits
-from losscli.requests import Options, Request, is_weighted_sum
+from losscli.requests import Options, Request
 from losscli.results import Result
 from losscli.spec import TOTAL
 
@@ -195,9 +195,8 @@ def run_checks(
         evaluation = evaluate(check.requests, check.inputs, check.options)
         prefix = f"check {check.name}: " if check.name else ""
         warnings += [prefix + w for w in evaluation.warnings]
-        weighted = is_weighted_sum(check.requests)
-        for position, result in enumerate(evaluation.results):
-            key = TOTAL if weighted and position == len(evaluation.results) - 1 else result.loss
+        for result in evaluation.results:
+            key = TOTAL if result.is_total else result.loss
             record = result.to_dict()
             if check.name:
                 record = {"check": check.name} | record

@@ -51,6 +51,11 @@ class Result:
     confidence: float | None = None
     group_by: str | None = None
     groups: tuple[GroupValue, ...] = ()
+    terms: tuple[str, ...] = ()  # a weighted total's terms (or tasks)
+
+    @property
+    def is_total(self) -> bool:
+        return bool(self.terms)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON contract spells it (per-row ``values`` as an array)."""
@@ -103,7 +108,7 @@ class Evaluation:
         if isinstance(key, int):
             return self.results[key]
         for result in self.results:
-            if result.loss == key or (key == "total" and result.loss.count("*")):
+            if result.loss == key or (key == "total" and result.is_total):
                 return result
         names = ", ".join(r.loss for r in self.results)
         raise KeyError(f"no result for {key!r} (results: {names})")
@@ -147,6 +152,7 @@ def weighted_total(
     first = results[0]
     w = np.asarray(weights, dtype=np.float64)
     common: dict[str, Any] = {
+        "terms": tuple(r.loss for r in results),
         "loss": name,
         "reduction": first.reduction,
         "params": {},

@@ -110,5 +110,13 @@ def evaluate_tasks(tasks: list[Task], options: Options) -> Evaluation:
         results.append(replace(last, task=task.name, weight=task.weight))
         totals.append(task.weight * float(last.value))  # type: ignore[arg-type]
         rows += last.n
-    total = Result("total", options.reduction, {}, rows, value=math.fsum(totals), task="total")
+    total = Result(
+        "total",
+        options.reduction,
+        {},
+        rows,
+        value=math.fsum(totals),
+        task="total",
+        terms=tuple(t.name for t in tasks),
+    )
     return Evaluation([*results, total], warnings)
