@@ -17,7 +17,8 @@ EXIT_INTERNAL = 3
 
 
 def _error(message: str, code: int) -> int:
-    click.echo(f"losscli: error: {message}", err=True)
+    one_line = " ".join(message.split())  # library messages may quote multi-line text
+    click.echo(f"losscli: error: {one_line}", err=True)
     return code
 
 
@@ -44,8 +45,11 @@ class LossCliGroup(click.Group):
             code = _error(exc.format_message(), exc.exit_code)
         except LossCliError as exc:
             code = _error(str(exc), exc.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            code = _error("interrupted", 130)
+        except (click.Abort, KeyboardInterrupt) as exc:
+            if isinstance(exc.__context__, EOFError):  # click turns any EOFError into Abort
+                code = _error(f"internal error: unexpected end of data: {exc.__context__}", 3)
+            else:
+                code = _error("interrupted", 130)
         except BrokenPipeError:
             # The reader of our output went away (`| head`): not an error of ours.
             devnull = os.open(os.devnull, os.O_WRONLY)

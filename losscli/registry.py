@@ -99,9 +99,11 @@ class Param:
         return each + " " + " and ".join(parts) if parts else ""
 
     def parse(self, text: str, owner: str) -> Any:
-        """Turn the text of ``-p name=text`` into a checked value."""
+        """Turn the text of ``-p name=text`` into a checked value (ASCII digits only)."""
         value: Any
         try:
+            if not text.isascii() or "_" in text:
+                raise ValueError(text)
             if self.kind == "bool":
                 value = _parse_bool(text)
             elif self.kind == "floats":
@@ -146,6 +148,8 @@ class Param:
             raise UsageError(
                 f"parameter '{self.name}' of {owner} must be {self.range_text()}; got {given!r}"
             ) from None
+        if self.kind == "floats" and value is not None and not value:
+            raise UsageError(f"parameter '{self.name}' of {owner} must hold at least one number")
         self.check(value, owner)
         return value
 

@@ -14,6 +14,7 @@ from losscli.registry import CONVENTION_CHOICES, REDUCTIONS, Loss, Registry, res
 from losscli.spec import TOTAL, LossSpec, parse_spec
 
 CHUNK_ROWS = 1 << 18
+MAX_BOOTSTRAP = 1_000_000  # resamples cost rows x resamples; beyond this nothing changes
 NAN_POLICIES = ("error", "skip")
 JOIN_HOWS = ("exact", "inner")
 
@@ -100,12 +101,16 @@ class Options:
                 raise UsageError(
                     f"{option('ci', self.ci)}: give a confidence level between 0 and 1, e.g. 0.95"
                 )
-        for name, low in (("bootstrap", 10), ("chunk_rows", 1)):
+        for name, low, high in (
+            ("bootstrap", 10, MAX_BOOTSTRAP),
+            ("chunk_rows", 1, None),
+            ("seed", 0, 2**63 - 1),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise UsageError(f"{option(name, value)}: give an integer of at least {low}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise UsageError(f"{option('seed', self.seed)}: give an integer")
+            if high is not None and value > high:
+                raise UsageError(f"{option(name, value)}: give an integer of at most {high:,}")
 
 
 def resolve_requests(
@@ -130,13 +135,19 @@ def resolve_requests(
             raise UsageError(f"{loss.name} is listed twice in '{parsed.text}'")
         losses.append(loss)
     given: dict[str, dict[str, Any]] = {loss.name: {} for loss in losses}
+
+    def give(loss: Loss, name: str, value: Any) -> None:
+        if name in given[loss.name]:
+            raise UsageError(f"parameter {name} of {loss.name} is given twice")
+        given[loss.name][name] = value
+
     for key, value in flatten_params(params):
         scope, dot, pname = key.rpartition(".")
         if dot:
             loss = registry.get(scope)
             if loss not in losses:
                 raise UsageError(f"parameter {key}: {loss.name} is not among the losses asked for")
-            given[loss.name][pname] = value
+            give(loss, pname, value)
             continue
         owners = [loss for loss in losses if loss.param(key) is not None]
         if not owners:
@@ -146,7 +157,7 @@ def resolve_requests(
             )
             raise UsageError(f"no loss asked for has a parameter '{key}' ({valid})")
         for loss in owners:
-            given[loss.name][key] = value
+            give(loss, key, value)
     for loss in losses:
         for key, value in given[loss.name].items():
             param = loss.param(key)

@@ -116,6 +116,12 @@ class Preparer:
             else:
                 out[name] = np.asarray(array, dtype=np.float64)
         if not self._shapes_checked:
+            for name, array in out.items():
+                if array.ndim > 1 and 0 in array.shape[1:]:
+                    raise InputError(
+                        f"{name} ({self.origins[name]}) has shape "
+                        f"{self._file_shape(name, array)}: its rows hold no values"
+                    )
             shapes = {name: self._file_shape(name, a) for name, a in out.items()}
             for loss in self.losses:
                 match_shapes(loss.inputs, shapes, self.origins, loss.name)

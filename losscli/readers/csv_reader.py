@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,6 +69,25 @@ def _available_memory() -> int:
     return 4 << 30
 
 
+def _drop_last(batches: Iterator[pa.RecordBatch], k: int) -> Iterator[pa.RecordBatch]:
+    """The batches without their last ``k`` rows, holding back only what that needs."""
+    if k == 0:
+        yield from batches
+        return
+    held: list[pa.RecordBatch] = []
+    for batch in batches:
+        held.append(batch)
+        while len(held) > 1 and sum(b.num_rows for b in held[1:]) >= k:
+            yield held.pop(0)
+    rows = sum(b.num_rows for b in held)
+    keep = max(0, rows - k)
+    for batch in held:
+        if keep <= 0:
+            break
+        yield batch.slice(0, min(keep, batch.num_rows))
+        keep -= batch.num_rows
+
+
 class CsvTable(Table):
     # A file whose estimated parsed size exceeds this is streamed rather than read whole.
     stream_threshold: int | None = None
@@ -80,6 +100,16 @@ class CsvTable(Table):
         self.header, self.file_columns = self._sniff()
         self.columns = list(self.file_columns)
         self.n_rows = None
+        self.trailing_blank = self._trailing_blank_lines()
+
+    def _trailing_blank_lines(self) -> int:
+        """Blank lines at the very end of the file: an editor's habit, not rows of data."""
+        if self.compressed:
+            return 0
+        with open(self.path, "rb") as fh:
+            fh.seek(max(0, os.path.getsize(self.path) - 4096))
+            tail = fh.read().replace(b"\r\n", b"\n")
+        return max(0, len(tail) - len(tail.rstrip(b"\n")) - 1)
 
     def _text(self) -> io.TextIOBase:
         raw = gzip.open(self.path, "rb") if self.compressed else open(self.path, "rb")
@@ -89,7 +119,7 @@ class CsvTable(Table):
         try:
             with self._text() as fh:
                 first = next(csv.reader(fh, delimiter=self.delimiter), None)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         except csv.Error as exc:
             raise InputError(f"{self.display}: not valid CSV ({exc})") from None
@@ -111,7 +141,9 @@ class CsvTable(Table):
             skip_rows=1 if self.header else 0,
             block_size=BLOCK_BYTES,
         )
-        parse = pacsv.ParseOptions(delimiter=self.delimiter)
+        # A blank line is a row of missing values, not nothing: skipping it would pair every
+        # later row with the wrong row of the other files.
+        parse = pacsv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False)
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() if name in labels else pa.float64() for name in names},
             include_columns=names,
@@ -134,6 +166,7 @@ class CsvTable(Table):
             raise self._locate_error(names, labels, exc) from None
         except OSError as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
+        table = table.slice(0, max(0, table.num_rows - self.trailing_blank))
         self.n_rows = table.num_rows
         return table
 
@@ -157,7 +190,7 @@ class CsvTable(Table):
         try:
             reader = pacsv.open_csv(self.path, *self._options(names, labels))
             rows = 0
-            for batch in reader:
+            for batch in _drop_last(reader, self.trailing_blank):
                 rows += batch.num_rows
                 yield {name: self._column(batch.column(name), name, labels) for name in names}
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tokenize
 import zipfile
+import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -17,12 +20,77 @@ from losscli.readers.base import (
     slices,
 )
 
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+# What a damaged file or archive member raises while NumPy reads it.
+_DAMAGE = (
+    ValueError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    tokenize.TokenError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+)
+
 
 def _object_error(display: str) -> InputError:
     return InputError(
         f"{display} holds Python objects (dtype object), which losscli never unpickles; "
         "save a numeric array instead"
     )
+
+
+def _head(path: str, display: str, size: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read ({exc.strerror or exc})") from None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    return all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+
+
+def _not_magic(display: str, head: bytes, what: str) -> InputError:
+    if not head:
+        return InputError(f"{display}: the file is empty; expected {what}")
+    hint = "; it holds text: is it CSV? then name it .csv" if _looks_like_text(head) else ""
+    return InputError(f"{display}: not {what} (it does not start with the right magic bytes{hint})")
+
+
+def _npy_dtype(fh: Any) -> np.dtype:
+    """The dtype in an .npy header, read without reading the data."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(fh)[2]
+    return np.lib.format.read_array_header_2_0(fh)[2]
+
+
+def _load_npy(path: str, display: str) -> np.ndarray:
+    head = _head(path, display, 64)
+    if not head.startswith(NPY_MAGIC):
+        raise _not_magic(display, head, "a .npy file")
+    try:
+        with open(path, "rb") as fh:
+            dtype = _npy_dtype(fh)
+    except _DAMAGE as exc:
+        raise InputError(f"{display}: the .npy header is damaged ({_one_line(exc)})") from None
+    if dtype.hasobject:
+        raise _object_error(display)
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except _DAMAGE as exc:
+        raise InputError(f"{display}: a damaged .npy file ({_one_line(exc)})") from None
+    if not isinstance(array, np.ndarray):
+        raise InputError(f"{display}: not a .npy array")
+    return array
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class NpyTable(Table):
@@ -32,16 +100,7 @@ class NpyTable(Table):
         self.path = path
         self.display = display
         self.columns = []
-        try:
-            self.array = np.load(path, mmap_mode="r", allow_pickle=False)
-        except ValueError as exc:
-            if "object" in str(exc).lower() or "pickle" in str(exc).lower():
-                raise _object_error(display) from None
-            raise InputError(f"{display}: not a valid .npy file ({exc})") from None
-        except OSError as exc:
-            raise InputError(f"{display}: cannot read ({exc})") from None
-        if not isinstance(self.array, np.ndarray):
-            raise InputError(f"{display}: not a .npy array")
+        self.array = _load_npy(path, display)
         check_numeric_dtype(self.array.dtype, display)
         if self.array.ndim == 0:
             raise InputError(f"{display} holds a single number; expected an array with rows")
@@ -93,10 +152,13 @@ class NpzTable(Table):
 
     def __init__(self, path: str, display: str) -> None:
         self.display = display
+        head = _head(path, display, 4)
+        if not head.startswith(ZIP_MAGICS):
+            raise _not_magic(display, head, "an .npz archive (a zip of .npy arrays)")
         try:
             self.archive = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
-            raise InputError(f"{display}: not a valid .npz archive ({exc})") from None
+        except _DAMAGE as exc:
+            raise InputError(f"{display}: a damaged .npz archive ({_one_line(exc)})") from None
         if not hasattr(self.archive, "files"):
             raise InputError(f"{display}: not an .npz archive")
         self.columns = list(self.archive.files)
@@ -105,17 +167,24 @@ class NpzTable(Table):
         self._cache: dict[str, np.ndarray] = {}
 
     def _array(self, name: str, label: bool) -> np.ndarray:
+        where = f"{self.display} array '{name}'"
         if name not in self._cache:
             try:
                 array = self.archive[name]
-            except ValueError:
-                raise _object_error(f"{self.display} array '{name}'") from None
+            except ValueError as exc:
+                if "pickle" in str(exc).lower() or "object" in str(exc).lower():
+                    raise _object_error(where) from None
+                raise InputError(f"{where} is damaged ({_one_line(exc)})") from None
+            except _DAMAGE as exc:
+                raise InputError(f"{where} is damaged ({_one_line(exc)})") from None
+            if not isinstance(array, np.ndarray):
+                raise InputError(f"{where} is not .npy data")
             if array.ndim == 0:
-                raise InputError(f"{self.display} array '{name}' is a single number; expected rows")
+                raise InputError(f"{where} is a single number; expected rows")
             self._cache[name] = array
         array = self._cache[name]
         if not label:
-            check_numeric_dtype(array.dtype, f"{self.display} array '{name}'")
+            check_numeric_dtype(array.dtype, where)
         return array
 
     def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:

@@ -23,6 +23,12 @@ class ParquetTable(Table):
             raise InputError(f"{display}: not a readable Parquet file ({exc})") from None
         self.schema = self.file.schema_arrow
         self.columns = list(self.schema.names)
+        repeated = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        if repeated:
+            raise InputError(
+                f"{display}: the file names column '{repeated[0]}' "
+                f"{self.columns.count(repeated[0])} times; column names must be unique"
+            )
         self.n_rows = self.file.metadata.num_rows
 
     def _check(self, names: list[str], labels: Labels) -> None:

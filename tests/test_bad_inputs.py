@@ -1,0 +1,146 @@
+"""Damaged and malformed inputs end in one line on stderr naming the file (and row or member)
+with exit status 2: never a traceback, an internal error or a wrong number."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+
+def _npy_bytes(array) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
+def _make(tmp_path, name):
+    """Write the file ``name`` (one of the cases below) and return its path."""
+    path = tmp_path / name
+    good = _npy_bytes(np.array([1.0, 2.0, 3.0]))
+    if name == "empty.npy" or name == "empty.npz":
+        path.write_bytes(b"")
+    elif name == "text.npy":
+        path.write_text("p,y\n1,2\n")
+    elif name == "text.npz":
+        path.write_text("p,y\n1,2\n")
+    elif name == "truncated.npy":
+        path.write_bytes(good[:-5])
+    elif name == "bad_header.npy":
+        path.write_bytes(b"\x93NUMPY\x01\x00\x10\x00{'descr': <f8', 'fo")
+    elif name == "objects.npy":
+        path.write_bytes(_npy_bytes(np.array([{"a": 1}, None], dtype=object)))
+    elif name == "member.npz":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("predictions.npy", good)
+            archive.writestr("targets.npy", b"not npy data")
+    elif name == "truncated.npz":
+        buf = io.BytesIO()
+        np.savez(buf, predictions=np.ones(3), targets=np.ones(3))
+        path.write_bytes(buf.getvalue()[:150])
+    elif name == "damaged.csv.gz":
+        path.write_bytes(gzip.compress(b"p\n1\n2\n3\n")[:-8] + b"garbage!")
+    elif name == "duplicate.parquet":
+        table = pa.Table.from_arrays([pa.array([1.0, 2.0]), pa.array([1.0, 2.0])], ["a", "a"])
+        pq.write_table(table, path)
+    elif name == "footer.parquet":
+        buf = io.BytesIO()
+        pq.write_table(pa.table({"a": [1.0, 2.0]}), buf)
+        raw = buf.getvalue()
+        path.write_bytes(raw[:-12] + b"\x00" * 8 + b"PAR1")
+    elif name == "no_values.npy":
+        np.save(path, np.zeros((3, 0)))
+    return path
+
+
+CASES = [
+    ("empty.npy", "empty.npy: the file is empty; expected a .npy file"),
+    ("empty.npz", "empty.npz: the file is empty; expected an .npz archive"),
+    (
+        "text.npy",
+        "text.npy: not a .npy file (it does not start with the right magic bytes; it holds text",
+    ),
+    ("text.npz", "text.npz: not an .npz archive"),
+    ("truncated.npy", "truncated.npy: a damaged .npy file"),
+    ("bad_header.npy", "bad_header.npy: the .npy header is damaged"),
+    (
+        "objects.npy",
+        "objects.npy holds Python objects (dtype object), which losscli never unpickles",
+    ),
+    ("member.npz", "member.npz array 'targets' is not .npy data"),
+    ("truncated.npz", "truncated.npz: a damaged .npz archive"),
+    ("damaged.csv.gz", "damaged.csv.gz: cannot read"),
+    ("duplicate.parquet", "duplicate.parquet: the file names column 'a' 2 times"),
+    ("footer.parquet", "footer.parquet: not a readable Parquet file"),
+    ("no_values.npy", "predictions (no_values.npy) has shape (3, 0): its rows hold no values"),
+]
+
+
+@pytest.mark.parametrize("name, message", CASES, ids=[c[0] for c in CASES])
+def test_damaged_files_are_one_line_naming_the_file(run, tmp_path, name, message):
+    path = _make(tmp_path, name)
+    other = tmp_path / "y.npy"
+    np.save(other, np.ones(3))
+    inputs = [path] if name.endswith(".npz") else [path, other]
+    result = run("compute", "mse", *inputs)
+    assert result.code == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("losscli: error: ")
+    assert message in lines[0].replace(str(tmp_path) + "/", "")
+
+
+def test_a_blank_line_is_a_missing_row_not_a_shift(run, tmp_path):
+    """Skipping the blank line would pair 3 with 2 and 4 with 3 (n 3, values [0, 1, 1])."""
+    (tmp_path / "p.csv").write_text("p\n1\n\n3\n")
+    np.save(tmp_path / "y.npy", np.array([1.0, 2.0, 3.0]))
+    result = run(
+        "compute",
+        "mse",
+        tmp_path / "p.csv",
+        tmp_path / "y.npy",
+        "--reduction",
+        "none",
+        "--nan",
+        "skip",
+        "-o",
+        "json",
+    )
+    assert result.code == 0
+    assert result.json()["results"][0]["values"] == [0.0, None, 0.0]
+    strict = run("compute", "mse", tmp_path / "p.csv", tmp_path / "y.npy")
+    assert strict.code == 2 and "the first at row 2 of predictions" in strict.stderr
+
+
+def test_blank_lines_at_the_end_of_a_file_are_not_rows(run, tmp_path):
+    (tmp_path / "p.csv").write_text("p\r\n1\r\n2\r\n3\r\n\r\n\r\n")
+    np.save(tmp_path / "y.npy", np.array([1.0, 2.0, 4.0]))
+    result = run("compute", "mse", tmp_path / "p.csv", tmp_path / "y.npy", "-o", "json")
+    assert result.code == 0, result.stderr
+    assert result.json()["results"][0]["n"] == 3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-p", "delta=١"], "must be a number > 0; got '١'"),
+        (["-p", "delta=1_0"], "must be a number > 0; got '1_0'"),
+        (["-p", "delta=1", "-p", "delta=2"], "parameter delta of huber is given twice"),
+        (["-p", "delta=1", "-p", "huber.delta=2"], "parameter delta of huber is given twice"),
+        (["--ci", "0.9", "--seed", "-1"], "--seed -1: give an integer of at least 0"),
+        (
+            ["--ci", "0.9", "--bootstrap", "1000000000"],
+            "--bootstrap 1000000000: give an integer of at most 1,000,000",
+        ),
+    ],
+)
+def test_options_that_cannot_be_used(run, tmp_path, args, message):
+    np.save(tmp_path / "y.npy", np.ones(3))
+    result = run("compute", "huber", tmp_path / "y.npy", tmp_path / "y.npy", *args)
+    assert result.code == 2
+    assert message in result.stderr
