@@ -23,11 +23,9 @@ def _make(tmp_path, name):
     """Write the file ``name`` (one of the cases below) and return its path."""
     path = tmp_path / name
     good = _npy_bytes(np.array([1.0, 2.0, 3.0]))
-    if name == "empty.npy" or name == "empty.npz":
+    if name in ("empty.npy", "empty.npz"):
         path.write_bytes(b"")
-    elif name == "text.npy":
-        path.write_text("p,y\n1,2\n")
-    elif name == "text.npz":
+    elif name in ("text.npy", "text.npz"):
         path.write_text("p,y\n1,2\n")
     elif name == "truncated.npy":
         path.write_bytes(good[:-5])
