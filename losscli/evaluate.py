@@ -93,7 +93,7 @@ class _Stages:
         self.per_row = options.reduction == "none"
         self.collect = collect
         self.preparer = Preparer(plan.specs, losses, plan.origins, options.nan)
-        self.diagnostics = Diagnostics(losses, plan.origins)
+        self.diagnostics = Diagnostics(losses, plan.origins, options.convention)
         self.accumulators = [Accumulator(r, options.reduction) for r in reducers]
         self.row_values = [PerRowValues() for _ in requests]
         self.row_parts = [RowParts(r, options.reduction) for r in reducers]

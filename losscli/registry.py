@@ -183,7 +183,8 @@ class Check:
     ``input`` names one of the loss's inputs, ``{value}`` (that input's first offending
     row) and ``{origin}`` (where it was read from); extra fields come from ``details``,
     called with the same arrays. With ``every_row`` the warning is given only when every
-    row offends (a whole file that looks like probabilities, not one odd row).
+    row offends (a whole file that looks like probabilities, not one odd row). A message
+    may spell a fix as ``{p:name=value}`` or ``{opt:name=value}`` (see ``errors.Spelled``).
     """
 
     rows: Callable[..., Any]
@@ -192,6 +193,11 @@ class Check:
     input: str | None = None
     every_row: bool = False
     details: Callable[..., dict[str, Any]] | None = None
+    # The --convention values (None: the default) under which the check runs; None: all.
+    conventions: frozenset[str | None] | None = None
+
+    def applies(self, convention: str | None) -> bool:
+        return self.conventions is None or convention in self.conventions
 
 
 @dataclass(frozen=True)

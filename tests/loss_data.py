@@ -150,7 +150,8 @@ DATA = {
         real_pair,
     ),
     "tweedie": positive_pair,
-    **dict.fromkeys(["bce", "focal", "brier"], binary_probabilities),
+    **dict.fromkeys(["bce", "focal"], binary_probabilities),
+    "brier": probabilities_one_hot,  # multi-class: one-hot targets (multi-label has no Brier)
     "bce_with_logits": binary_logits,
     **dict.fromkeys(["hinge", "squared_hinge", "soft_margin"], margins),
     **dict.fromkeys(["cross_entropy", "multi_margin", "poly1"], logits_indices),

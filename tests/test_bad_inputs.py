@@ -142,3 +142,94 @@ def test_options_that_cannot_be_used(run, tmp_path, args, message):
     result = run("compute", "huber", tmp_path / "y.npy", tmp_path / "y.npy", *args)
     assert result.code == 2
     assert message in result.stderr
+
+
+# Data that prove an input is not what the loss declares: an error naming file and row,
+# never a number (each gave a number before: bce -1.6, cross_entropy -5.8, ...).
+P3 = [0.2, 0.7, 0.9]
+
+
+@pytest.mark.parametrize(
+    "loss, arrays, message",
+    [
+        (
+            "bce",
+            {"predictions": P3, "targets": [0.0, 1.0, 2.0]},
+            "row 3 holds 2, outside [0, 1]: bce expects 0/1 labels",
+        ),
+        (
+            "bce_with_logits",
+            {"predictions": P3, "targets": [0.0, -1.0, 1.0]},
+            "row 2 holds -1, outside [0, 1]",
+        ),
+        (
+            "cross_entropy",
+            {"predictions": [[2.0, 0.5], [0.1, 0.2]], "targets": [[1.5, -0.5], [0.5, 0.5]]},
+            "row 1 holds [1.5, -0.5]: per-class targets of cross_entropy must be probabilities",
+        ),
+        (
+            "categorical_crossentropy",
+            {"predictions": [[0.6, 0.4], [0.3, 0.7]], "targets": [[1.0, 0.0], [1.0, 1.0]]},
+            "row 2 holds [1, 1]: per-class targets of categorical_crossentropy must be probabilities",
+        ),
+        (
+            "brier",
+            {"predictions": P3, "targets": [1.0, 2.0, 2.0]},
+            "row 2 holds 2; brier expects 0/1 (or -1/1) labels",
+        ),
+        (
+            "hinge",
+            {"predictions": P3, "targets": [0.0, 2.0, 0.0]},
+            "row 2 holds 2; hinge expects -1/1 or 0/1 labels",
+        ),
+        (
+            "dice",
+            {"predictions": [[0.2, 0.9], [0.5, 0.5]], "targets": [[0.0, 1.0], [2.0, 0.0]]},
+            "row 2 holds [2, 0]: a mask of dice holds values in [0, 1]",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "",
+)
+def test_inputs_the_data_prove_wrong_are_errors(run, tmp_path, loss, arrays, message):
+    np.savez(tmp_path / "data.npz", **{k: np.array(v) for k, v in arrays.items()})
+    result = run("compute", loss, tmp_path / "data.npz")
+    assert result.code == 2, result.stdout
+    assert message in result.stderr
+
+
+def test_brier_reads_minus_one_as_the_negative_class_as_scikit_learn_does(run, tmp_path):
+    # sklearn.metrics.brier_score_loss([-1, 1, 1], [0.2, 0.7, 0.9]) (pos_label 1):
+    # ((0.2 - 0)^2 + (0.7 - 1)^2 + (0.9 - 1)^2) / 3 = (0.04 + 0.09 + 0.01) / 3
+    np.savez(tmp_path / "d.npz", predictions=np.array(P3), targets=np.array([-1.0, 1.0, 1.0]))
+    result = run("compute", "brier", tmp_path / "d.npz", "-o", "json")
+    assert result.code == 0
+    assert result.value() == pytest.approx(0.14 / 3, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "change, args, message",
+    [
+        (None, ["-p", "blank=6"], "blank = 6 is not one of the 6 classes of log_probs"),
+        ("exp", [], "log_probs (ctc.npz array log_probs) row 1 are not log-probabilities"),
+        (
+            "half",
+            [],
+            "input_lengths (ctc.npz array input_lengths) row 1: 30.5 is not a whole number",
+        ),
+        ("long", [], "row 1: input_lengths (ctc.npz array input_lengths) must lie in 1..30 (T)"),
+    ],
+)
+def test_ctc_inputs_that_cannot_be(run, tmp_path, change, args, message):
+    from conftest import ROOT
+
+    data = dict(np.load(ROOT / "sample_data/sequence/ctc.npz"))
+    if change == "exp":
+        data["log_probs"] = np.exp(data["log_probs"])
+    elif change == "half":
+        data["input_lengths"] = data["input_lengths"] + 0.5
+    elif change == "long":
+        data["input_lengths"] = data["input_lengths"] + 10
+    np.savez(tmp_path / "ctc.npz", **data)
+    result = run("compute", "ctc", tmp_path / "ctc.npz", *args)
+    assert result.code == 2
+    assert message in result.stderr.replace(str(tmp_path) + "/", "")

@@ -122,12 +122,12 @@ def test_logits_given_as_probabilities_is_an_error(run):
     assert "outside [0, 1]" in r.stderr and "from_logits=true" in r.stderr
 
 
-def test_hinge_labels_outside_domain_warn(run, tmp_path):
+def test_hinge_labels_outside_the_domain_are_an_error(run, tmp_path):
     write_csv(tmp_path / "p.csv", {"p": np.array([0.5, -1.0, 2.0])})
     write_csv(tmp_path / "y.csv", {"y": np.array([1.0, 3.0, -1.0])})
     r = run("compute", "hinge", tmp_path / "p.csv", tmp_path / "y.csv", "-o", "json")
-    assert r.code == 0
-    assert "1 of 3 rows have targets other than -1/1 or 0/1" in r.stderr
+    assert r.code == 2
+    assert "y.csv) row 2 holds 3; hinge expects -1/1 or 0/1 labels" in r.stderr
 
 
 def test_all_rows_ignored_gives_null_and_a_warning(run, tmp_path):

@@ -61,8 +61,8 @@ def logits_given_as_probabilities(name: str, flag: bool = True) -> Check:
     )
 
 
-def unnormalised_probabilities(name: str, class_axis: int) -> Check:
-    """Warn when probability rows do not sum to 1 over the classes."""
+def unnormalised_probabilities(name: str, class_axis: int) -> tuple[Check, ...]:
+    """Warn when probability rows do not sum to 1 over the classes, saying what is done."""
 
     def rows(predictions: np.ndarray, **params: Any) -> np.ndarray:
         if params.get("from_logits", False):
@@ -70,10 +70,21 @@ def unnormalised_probabilities(name: str, class_axis: int) -> Check:
         off = np.abs(predictions.sum(axis=class_axis) - 1.0) > _ROW_SUM_TOLERANCE
         return any_per_row(off)
 
-    return Check(
-        rows=rows,
-        message="{count} of {n} rows of predictions do not sum to 1 over the classes (first: "
-        f"row {{row}}); {name} takes them as they are ({{opt:convention=keras}} rescales them)",
+    head = (
+        "{count} of {n} rows of predictions do not sum to 1 over the classes (first: row {row}); "
+    )
+    return (
+        Check(
+            rows=rows,
+            message=head
+            + f"{name} takes them as they are ({{opt:convention=keras}} rescales them)",
+            conventions=frozenset({None, "torch", "sklearn"}),
+        ),
+        Check(
+            rows=rows,
+            message=head + f"{name} rescales each row to sum to 1, as Keras does",
+            conventions=frozenset({"keras"}),
+        ),
     )
 
 
@@ -126,19 +137,45 @@ def class_indices(name: str, class_axis: int, ignore: bool = True) -> tuple[Chec
 
 
 def binary_targets_outside_unit_interval(name: str) -> Check:
+    """Error on a target outside [0, 1]: no label or probability is, and the loss of such a
+    row can be negative."""
+
     def rows(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
         return any_per_row((targets < 0) | (targets > 1))
 
     return Check(
         rows=rows,
-        message="{count} of {n} rows have targets outside [0, 1] (first: row {row}); "
+        error=True,
+        input="targets",
+        message="targets ({origin}) row {row} holds {value}, outside [0, 1]: "
         + name
         + " expects 0/1 labels or probabilities",
     )
 
 
+def class_probability_targets(name: str, class_axis: int) -> Check:
+    """Error on per-class targets that are not distributions: a negative entry, or a row that
+    does not sum to 1 (logits given as targets, say)."""
+
+    def rows(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
+        if targets.ndim != predictions.ndim or targets.ndim < 2 or targets.dtype.kind in "iu":
+            return np.zeros(len(targets), dtype=bool)
+        off = np.abs(targets.sum(axis=class_axis) - 1.0) > _ROW_SUM_TOLERANCE
+        return any_per_row(targets < 0) | any_per_row(off)
+
+    return Check(
+        rows=rows,
+        error=True,
+        input="targets",
+        message="targets ({origin}) row {row} holds {value}: per-class targets of "
+        + name
+        + " must be probabilities (>= 0, summing to 1 over the classes)",
+    )
+
+
 def sign_labels(name: str, column: str = "targets", allow_zero: bool = True) -> Check:
-    """Warn on labels other than -1/1 (or 0/1 when ``allow_zero``)."""
+    """Error on labels other than -1/1 (or 0/1 when ``allow_zero``): the loss of another
+    label has no meaning (a 2 counts as a very confident positive)."""
 
     def rows(**arrays: Any) -> np.ndarray:
         y = arrays[column]
@@ -148,6 +185,8 @@ def sign_labels(name: str, column: str = "targets", allow_zero: bool = True) -> 
     allowed = "-1/1 or 0/1" if allow_zero else "-1 or 1"
     return Check(
         rows=rows,
-        message=f"{{count}} of {{n}} rows have {column} other than {allowed} (first: row "
-        f"{{row}}); {name} expects {allowed} labels",
+        error=True,
+        input=column,
+        message=f"{column} ({{origin}}) row {{row}} holds {{value}}; {name} expects {allowed} "
+        "labels",
     )

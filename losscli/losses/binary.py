@@ -24,7 +24,7 @@ from losscli.losses._common import (
     rows_of,
     softplus,
 )
-from losscli.registry import Input, Loss, Param, Variant
+from losscli.registry import Check, Input, Loss, Param, Variant
 
 BINARY_INPUTS = pairwise_inputs(
     "predictions",
@@ -231,21 +231,32 @@ def soft_margin(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def brier(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Brier score per row (scikit-learn brier_score_loss).
 
-    binary (N,):  l = (p - y)^2
+    binary (N,):  l = (p - y)^2, labels 0/1 or -1/1 (-1 is the negative class, as
+    scikit-learn's pos_label=1)
     C classes (N, C), one-hot or index targets:  l = s * sum_c (p_c - y_c)^2,
     s = 1/2 for C = 2 (so it equals the binary score) and 1 for C >= 3.
 
-    >>> brier(np.array([0.8, 0.3]), np.array([1.0, 0.0]))  # doctest: +ELLIPSIS
+    >>> brier(np.array([0.8, 0.3]), np.array([1.0, -1.0]))  # doctest: +ELLIPSIS
     array([0.04, 0.09])
     """
     if predictions.ndim == 1:
-        d = predictions - targets
+        d = predictions - np.where(targets == -1, 0.0, targets)
         return d * d
     if targets.ndim == 1:
         targets = one_hot(targets, predictions.shape[1])
     d = predictions - targets
     scale = 0.5 if predictions.shape[1] == 2 else 1.0
     return scale * (d * d).sum(axis=1)
+
+
+def _not_binary_labels(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Binary targets other than 0/1 or -1/1 (in a chunk that holds both 0 and -1, the -1s)."""
+    if predictions.ndim != 1:
+        return np.zeros(len(targets), dtype=bool)
+    bad = (targets != 0) & (targets != 1) & (targets != -1)
+    if (targets == 0).any():
+        bad |= targets == -1
+    return bad
 
 
 # Slow references: one scalar at a time.
@@ -310,7 +321,8 @@ def _ref_brier(predictions, targets):
     out = []
     for prow, trow in zip(rows_of(predictions), rows_of(targets)):
         if predictions.ndim == 1:
-            out.append((prow[0] - trow[0]) ** 2)
+            label = 0.0 if trow[0] == -1 else trow[0]
+            out.append((prow[0] - label) ** 2)
             continue
         c = len(prow)
         onehot = [1.0 if k == int(trow[0]) else 0.0 for k in range(c)] if len(trow) == 1 else trow
@@ -362,7 +374,6 @@ LOSSES = (
         pitfalls=_BCE_PITFALLS,
         checks=(
             _checks.logits_given_as_probabilities("bce"),
-            _checks.probabilities_given_as_logits("bce", None),
             _checks.binary_targets_outside_unit_interval("bce"),
         ),
         properties=_NONNEG,
@@ -383,14 +394,11 @@ LOSSES = (
         when_to_use="Binary or multi-label classification when the model outputs raw scores: "
         "more accurate than applying a sigmoid and then bce.",
         pitfalls=(
-            "Do not apply a sigmoid first: probabilities fed as logits give a wrong loss; "
-            "losscli warns when every prediction lies in [0, 1].",
+            "Do not apply a sigmoid first: probabilities fed as logits give a wrong loss, "
+            "and no check can tell (any real number is a logit).",
             "pos_weight = negatives / positives per label balances a rare positive class.",
         ),
-        checks=(
-            _checks.probabilities_given_as_logits("bce_with_logits", None, flag=False),
-            _checks.binary_targets_outside_unit_interval("bce_with_logits"),
-        ),
+        checks=(_checks.binary_targets_outside_unit_interval("bce_with_logits"),),
         properties=_NONNEG,
     ),
     Loss(
@@ -434,7 +442,6 @@ LOSSES = (
         ),
         checks=(
             _checks.logits_given_as_probabilities("focal"),
-            _checks.probabilities_given_as_logits("focal", None),
             _checks.binary_targets_outside_unit_interval("focal"),
         ),
         properties=_NONNEG,
@@ -497,7 +504,7 @@ LOSSES = (
         summary="Brier score: squared error of predicted probabilities.",
         formula="binary: l = (p - y)^2;  C classes: l = s sum_c (p_c - y_c)^2, s = 1/2 if C = 2",
         inputs=(
-            BINARY_INPUTS[0],
+            Input("predictions", ("N", "*D"), "probabilities, (N,) or (N, C) for C classes"),
             Input(
                 "targets",
                 ("N", "*D"),
@@ -514,6 +521,14 @@ LOSSES = (
         checks=(
             _checks.logits_given_as_probabilities("brier", flag=False),
             *_checks.class_indices("brier", class_axis=1, ignore=False),
+            _checks.class_probability_targets("brier", class_axis=1),
+            Check(
+                rows=_not_binary_labels,
+                error=True,
+                input="targets",
+                message="targets ({origin}) row {row} holds {value}; brier expects 0/1 (or "
+                "-1/1) labels: map the positive class to 1 and the other to 0",
+            ),
         ),
         properties=_NONNEG,
     ),

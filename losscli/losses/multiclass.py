@@ -450,6 +450,7 @@ LOSSES = (
             _checks.probabilities_given_as_logits("cross_entropy", class_axis=1),
             _checks.logits_given_as_probabilities("cross_entropy"),
             *_index_checks("cross_entropy"),
+            _checks.class_probability_targets("cross_entropy", class_axis=1),
         ),
         properties=_NONNEG,
     ),
@@ -496,7 +497,8 @@ LOSSES = (
         checks=(
             _checks.logits_given_as_probabilities("categorical_crossentropy"),
             _checks.probabilities_given_as_logits("categorical_crossentropy", class_axis=-1),
-            _checks.unnormalised_probabilities("categorical_crossentropy", class_axis=-1),
+            *_checks.unnormalised_probabilities("categorical_crossentropy", class_axis=-1),
+            _checks.class_probability_targets("categorical_crossentropy", class_axis=-1),
         ),
         properties=_NONNEG,
     ),
@@ -550,6 +552,7 @@ LOSSES = (
         checks=(
             _checks.logits_given_as_probabilities("categorical_focal"),
             _checks.probabilities_given_as_logits("categorical_focal", class_axis=-1),
+            _checks.class_probability_targets("categorical_focal", class_axis=-1),
         ),
         properties=_NONNEG,
     ),
@@ -620,6 +623,7 @@ LOSSES = (
         checks=(
             _checks.probabilities_given_as_logits("poly1", class_axis=1, flag=False),
             *_index_checks("poly1", ignore=False),
+            _checks.class_probability_targets("poly1", class_axis=1),
         ),
     ),
 )

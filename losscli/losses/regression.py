@@ -287,6 +287,13 @@ LOSSES = (
                 rows=_zero_targets,
                 message="{count} of {n} rows have a zero target; MAPE divides by 1e-7 there "
                 "(Keras convention), so those rows dominate the mean. Consider mae.",
+                conventions=frozenset({None, "torch", "keras"}),
+            ),
+            Check(
+                rows=_zero_targets,
+                message="{count} of {n} rows have a zero target; MAPE divides by 2.2e-16 there "
+                "(scikit-learn's epsilon), so those rows dominate the mean. Consider mae.",
+                conventions=frozenset({"sklearn"}),
             ),
         ),
         properties=_BASIC,

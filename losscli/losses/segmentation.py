@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from losscli.losses import _checks
-from losscli.losses._common import log_softmax, rows_of
+from losscli.losses._common import any_per_row, log_softmax, rows_of
 from losscli.registry import Check, Input, Loss, Param
 
 OVERLAP_INPUTS = (
@@ -153,8 +153,23 @@ def _shape_details(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> di
     }
 
 
+def _mask_outside(predictions: np.ndarray, targets: np.ndarray, **_: Any) -> np.ndarray:
+    """Same-shape mask targets holding a value outside [0, 1] (a class index in a mask)."""
+    if targets.shape != predictions.shape:
+        return np.zeros(len(targets), dtype=bool)
+    return any_per_row((targets < 0) | (targets > 1))
+
+
 def _overlap_checks(name: str) -> tuple[Check, ...]:
     return (
+        Check(
+            rows=_mask_outside,
+            error=True,
+            input="targets",
+            message="targets ({origin}) row {row} holds {value}: a mask of "
+            + name
+            + " holds values in [0, 1] (for class indices give (N, H, W) targets)",
+        ),
         Check(
             rows=_shape_mismatch,
             error=True,

@@ -9,6 +9,8 @@ import numpy as np
 
 from losscli.registry import Check, Input, Loss, Param, Rows
 
+_LOG_SUM_TOLERANCE = 1e-4  # |log sum_c exp(log p_c)| beyond this is no log-softmax output
+
 
 def _logsumexp3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     m = np.maximum(np.maximum(a, b), c)
@@ -125,6 +127,26 @@ def _bad_lengths(log_probs, targets, input_lengths, target_lengths, **_: Any) ->
     )
 
 
+def _blank_outside(log_probs, **params: Any) -> np.ndarray:
+    blank = params.get("blank", 0)
+    return np.full(log_probs.shape[0], not 0 <= blank < log_probs.shape[2])
+
+
+def _not_log_probabilities(log_probs, input_lengths, **_: Any) -> np.ndarray:
+    """Rows with a frame (within its input length) whose exp does not sum to 1 over the
+    classes, or with a positive value: raw scores or probabilities, not log_softmax output."""
+    frames = np.arange(log_probs.shape[1])[None, :] < input_lengths[:, None]
+    with np.errstate(all="ignore"):
+        top = log_probs.max(axis=2, keepdims=True)
+        total = top[..., 0] + np.log(np.exp(log_probs - top).sum(axis=2))
+    bad = (np.abs(total) > _LOG_SUM_TOLERANCE) | (log_probs > _LOG_SUM_TOLERANCE).any(axis=2)
+    return (bad & frames).any(axis=1)
+
+
+def _frame_sum(log_probs, input_lengths, **_: Any) -> dict[str, Any]:
+    return {"frames": log_probs.shape[1]}
+
+
 def _length_limits(log_probs, targets, **_: Any) -> dict[str, Any]:
     return {"t": log_probs.shape[1], "s": targets.shape[1] if targets.ndim == 2 else 0}
 
@@ -138,7 +160,8 @@ def _bad_labels(log_probs, targets, input_lengths, target_lengths, **params: Any
 
 
 def _label_limits(log_probs, **params: Any) -> dict[str, Any]:
-    return {"classes": log_probs.shape[2], "blank": params.get("blank", 0)}
+    classes = log_probs.shape[2]
+    return {"classes": classes, "blank": params.get("blank", 0), "last": classes - 1}
 
 
 def _too_short(log_probs, targets, input_lengths, target_lengths, **_: Any) -> np.ndarray:
@@ -189,11 +212,26 @@ LOSSES = (
         ),
         checks=(
             Check(
+                rows=_blank_outside,
+                error=True,
+                details=_label_limits,
+                message="blank = {blank} is not one of the {classes} classes of log_probs "
+                "({origin_log_probs}); expected 0 to {last}",
+            ),
+            Check(
                 rows=_bad_lengths,
                 error=True,
                 details=_length_limits,
-                message="row {row}: input_lengths must lie in 1..{t} (T) and target_lengths "
-                "in 0..{s} (S)",
+                message="row {row}: input_lengths ({origin_input_lengths}) must lie in 1..{t} "
+                "(T) and target_lengths ({origin_target_lengths}) in 0..{s} (S)",
+            ),
+            Check(
+                rows=_not_log_probabilities,
+                error=True,
+                details=_frame_sum,
+                message="log_probs ({origin_log_probs}) row {row} are not log-probabilities: "
+                "over the classes of a frame their exponentials must sum to 1 (apply "
+                "log_softmax over the class axis)",
             ),
             Check(
                 rows=_bad_labels,

@@ -14,9 +14,12 @@ from losscli.registry import Check, Loss
 
 
 class Diagnostics:
-    def __init__(self, losses: Sequence[Loss], origins: Mapping[str, str]) -> None:
+    def __init__(
+        self, losses: Sequence[Loss], origins: Mapping[str, str], convention: str | None = None
+    ) -> None:
         self.losses = losses
         self.origins = origins
+        self.convention = convention
         # (loss position, check position) -> [offending rows so far, message fields]
         self._tallies: dict[tuple[int, int], list[Any]] = {}
 
@@ -29,6 +32,8 @@ class Diagnostics:
     ) -> None:
         """Run loss ``index``'s checks on its own ``arrays`` (the kept rows of a chunk)."""
         for position, check in enumerate(self.losses[index].checks):
+            if not check.applies(self.convention):
+                continue
             mask = np.asarray(check.rows(**arrays, **params), dtype=bool)
             if mask.any():
                 self._offending(index, position, check, mask, arrays, params, prepared)
@@ -46,6 +51,7 @@ class Diagnostics:
         first = int(np.argmax(mask))
         count = int(mask.sum())
         fields: dict[str, Any] = {"count": count, "n": len(mask), "row": prepared.row_number(first)}
+        fields |= {f"origin_{name}": origin for name, origin in self.origins.items()}
         if check.input is not None:
             fields["value"] = _short(arrays[check.input][first])
             fields["origin"] = self.origins.get(check.input, "?")

@@ -160,9 +160,11 @@ class Preparer:
             fractional = array != np.round(array)
             if fractional.any():
                 i = int(np.argmax(fractional))
+                value = np.asarray(array[i]).ravel()
+                shown = value[value != np.round(value)][0].item()
                 raise InputError(
                     f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: "
-                    f"{array[i]!r} is not a class index; expected integers"
+                    f"{shown!r} is not a whole number; {name} holds integers"
                 )
             array = array.astype(np.int64)
         return array
@@ -181,7 +183,10 @@ class Preparer:
                 f"no rows to evaluate in {', '.join(dict.fromkeys(self.origins.values()))}"
             )
         if self.used == 0:
-            raise InputError(f"every one of the {self.rows} rows has NaN, inf or missing values")
+            files = ", ".join(dict.fromkeys(self.origins.values()))
+            raise InputError(
+                f"every one of the {self.rows} rows has NaN, inf or missing values ({files})"
+            )
         if self.bad_rows:
             return [f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"]
         return []
