@@ -110,7 +110,7 @@ class _Stages:
             rows = self.functions[i](**own, **request.params)
             rows = rows if isinstance(rows, Rows) else Rows(rows)
             if self.per_row:
-                self.row_values[i].add(rows, prepared)
+                self.row_values[i].add(rows, prepared.weights, prepared)
             else:
                 self.accumulators[i].add(rows, prepared.weights, prepared.kept_codes)
             if self.collect:

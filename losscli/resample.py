@@ -29,6 +29,7 @@ class RowData:
     valid: np.ndarray
     groups: np.ndarray | None = None  # group id of each row
     finalize: Callable[[float], float] | None = None
+    scale: float = 1.0  # the statistic's factor: parts are kept small (see partial.weight_scale)
 
     def subset(self, rows: np.ndarray) -> RowData:
         return RowData(
@@ -38,6 +39,7 @@ class RowData:
             self.valid[rows],
             None if self.groups is None else self.groups[rows],
             self.finalize,
+            self.scale,
         )
 
     def statistic(self) -> float:
@@ -46,7 +48,7 @@ class RowData:
         if self.denominators is not None:
             denominator = math.fsum(self.denominators)
             value = value / denominator if denominator else math.nan
-        return float(self.finalized(np.array([value]))[0])
+        return float(self.finalized(np.array([value * self.scale]))[0])
 
     def finalized(self, values: np.ndarray) -> np.ndarray:
         if self.finalize is None:
@@ -86,7 +88,7 @@ def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int])
                 with np.errstate(all="ignore"):
                     value = value / sums[:, column]
                 column += 1
-            out[k, start:stop] = part.finalized(value)
+            out[k, start:stop] = part.finalized(value * part.scale)
     return out
 
 

@@ -7,6 +7,7 @@ which limits and baselines call ``total``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,6 +96,11 @@ def _terms(spec: str) -> list[tuple[float, str]]:
 
 def _number(text: str, spec: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise UsageError(f"'{text}' in '{spec}' is not a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"the weight '{text}' in '{spec}' is too large for a float64")
+    if value == 0 and any(c in "123456789" for c in text.lower().split("e")[0]):
+        raise UsageError(f"the weight '{text}' in '{spec}' is too small for a float64 (it is 0)")
+    return value

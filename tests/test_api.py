@@ -284,3 +284,29 @@ def test_a_check_needs_something_to_check_against():
         losscli.check("mse", P, Y)
     with pytest.raises(UsageError, match=r"update_baseline=True needs baseline='FILE.json'"):
         losscli.check("mse", P, Y, max=1, update_baseline=True)
+
+
+def test_weights_near_the_float64_limits_give_the_mean_they_define():
+    p, y = np.array([1.0, 2.0, 3.0]), np.zeros(3)
+    # Equal weights: the plain mean (1 + 4 + 9) / 3, however large they are.
+    assert losscli.compute("mse", p, y, weights=np.full(3, 1e308)).value == pytest.approx(
+        14 / 3, rel=1e-15
+    )
+    # Subnormal weights 1:2:1 -> (1 + 8 + 9) / 4, without losing digits.
+    tiny = np.array([5e-324, 1e-323, 5e-324])
+    assert losscli.compute("mse", p, y, weights=tiny).value == pytest.approx(4.5, rel=1e-15)
+    grouped = losscli.compute("mse", p, y, weights=np.full(3, 1e308), group_by=np.array([1, 1, 2]))
+    assert [g.value for g in grouped.groups] == pytest.approx([2.5, 9.0], rel=1e-15)
+
+
+def test_per_row_values_carry_the_sample_weights():
+    p, y, w = np.array([1.0, 2.0, 3.0]), np.zeros(3), np.array([0.5, 0.0, 2.0])
+    values = losscli.compute("mse", p, y, weights=w, reduction="none").values
+    np.testing.assert_array_equal(values, [0.5, 0.0, 18.0])
+    assert values.sum() == losscli.compute("mse", p, y, weights=w, reduction="sum").value
+
+
+@pytest.mark.parametrize("spec, message", [("1e309*mse", "too large"), ("1e-400*mse", "too small")])
+def test_weighted_sum_coefficients_must_be_float64(spec, message):
+    with pytest.raises(UsageError, match=message):
+        losscli.compute(spec, P, Y)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.pipeline.partial import Partial
+from losscli.pipeline.partial import Partial, weight_scale
 from losscli.registry import Reducer, Rows
 
 
@@ -31,7 +31,8 @@ class Accumulator:
         self, values: np.ndarray, rows: Rows, weights: np.ndarray | None, codes: np.ndarray
     ) -> None:
         k = int(codes.max()) + 1 if len(codes) else 0
-        w = np.ones(len(values)) if weights is None else weights
+        scale = weight_scale(weights)
+        w = np.ones(len(values)) if weights is None else weights / scale
 
         def per_group(x: Any) -> np.ndarray:
             return np.bincount(codes, weights=np.broadcast_to(x, w.shape) * w, minlength=k)
@@ -43,7 +44,8 @@ class Accumulator:
         counts = np.bincount(codes, minlength=k)
         self.groups += [Partial() for _ in range(k - len(self.groups))]
         for g in np.flatnonzero(counts).tolist():
-            self.groups[g].add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g])
+            partial = self.groups[g]
+            partial.add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g], scale)
 
     def group(self, g: int) -> Partial:
         return self.groups[g] if g < len(self.groups) else Partial()

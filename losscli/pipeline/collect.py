@@ -7,19 +7,24 @@ from typing import Any
 
 import numpy as np
 
+from losscli.pipeline.partial import weight_scale
 from losscli.pipeline.prepare import Prepared
 from losscli.registry import Reducer, Rows
 from losscli.resample import RowData
 
 
 class PerRowValues:
-    """The per-row loss of every row read, NaN where a row was skipped."""
+    """The per-row loss of every row read, NaN where a row was skipped; with sample weights
+    each row's weighted loss w_i l_i (what PyTorch's weight and Keras's sample_weight give
+    with reduction none, and what ``sum`` adds up)."""
 
     def __init__(self) -> None:
         self._pieces: list[np.ndarray] = []
 
-    def add(self, rows: Rows, prepared: Prepared) -> None:
+    def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
         values = np.asarray(rows.values, dtype=np.float64)
+        if weights is not None:
+            values = values * weights
         self._pieces.append(prepared.full(values, np.nan))
 
     def values(self) -> np.ndarray:
@@ -33,10 +38,13 @@ class RowParts:
         self.reducer = reducer
         self.reduction = reduction
         self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self._scales: list[float] = []
 
     def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
         values = np.asarray(rows.values, dtype=np.float64)
-        w: Any = 1.0 if weights is None else weights
+        scale = weight_scale(weights)
+        self._scales.append(scale)
+        w: Any = 1.0 if weights is None else weights / scale
         means = values if rows.means is None else rows.means
         denominator: Any
         if self.reduction == "sum":
@@ -57,14 +65,23 @@ class RowParts:
         )
 
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
+        """Every row's parts, relative to the largest chunk scale of the weights."""
+        top = max(self._scales, default=1.0)
+        factors = [s / top for s in self._scales]
         values, numerators, denominators = zip(*self._pieces)
+        weighted_mean = self.reduction != "sum" and not self.reducer.batch_mean
         return RowData(
             np.concatenate(values),
-            np.concatenate(numerators),
-            None if denominators[0] is None else np.concatenate(denominators),
+            np.concatenate([n * f for n, f in zip(numerators, factors)]),
+            None
+            if denominators[0] is None
+            else np.concatenate(
+                [d * f if weighted_mean else d for d, f in zip(denominators, factors)]
+            ),
             valid,
             codes,
             self.reducer.finalize,
+            1.0 if weighted_mean else top,
         )
 
 

@@ -8,21 +8,32 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def weight_scale(weights: np.ndarray | None) -> float:
+    """What a chunk's weights are divided by before summing: their largest value, so that
+    weights near the float64 limits (1e308, 5e-324) neither overflow nor lose digits."""
+    if weights is None or len(weights) == 0:
+        return 1.0
+    largest = float(np.max(weights))
+    return largest if largest > 0 else 1.0
+
+
 @dataclass
 class Partial:
     """Weighted sums of the rows seen so far, kept per chunk and added exactly at the end.
 
     ``sums`` hold sum_i w_i v_i (what ``--reduction sum`` reports), ``numerators`` and
     ``denominators`` the two sides of the mean, sum_i w_i m_i / sum_i w_i r_i, where
-    ``m`` defaults to the values and ``r`` to 1 (see ``registry.Rows``). Chunk sums are
-    added with ``math.fsum``, so the result does not depend on how rows were chunked
-    beyond the last bit of each chunk's sum.
+    ``m`` defaults to the values and ``r`` to 1 (see ``registry.Rows``). Each chunk's sums
+    are taken with its weights divided by ``scales[k]`` and combined relative to the largest
+    scale; chunk sums are added with ``math.fsum``, so the result does not depend on how
+    rows were chunked beyond the last bit of each chunk's sum.
     """
 
     sums: list[float] = field(default_factory=list)
     numerators: list[float] = field(default_factory=list)
     denominators: list[float] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
+    scales: list[float] = field(default_factory=list)
     count: int = 0
 
     def add(
@@ -32,6 +43,10 @@ class Partial:
         means: np.ndarray | None = None,
         norms: np.ndarray | None = None,
     ) -> None:
+        scale = weight_scale(weights)
+        if weights is not None and scale != 1.0:
+            weights = weights / scale
+
         def total(x: np.ndarray) -> float:
             return float(np.sum(x)) if weights is None else float(np.dot(weights, x))
 
@@ -43,16 +58,25 @@ class Partial:
             weight if norms is None else total(norms),
             weight,
             len(values),
+            scale,
         )
 
     def add_sums(
-        self, value_sum: float, numerator: float, denominator: float, weight: float, count: int
+        self,
+        value_sum: float,
+        numerator: float,
+        denominator: float,
+        weight: float,
+        count: int,
+        scale: float = 1.0,
     ) -> None:
-        """Add rows already summed: sum w v, sum w m, sum w r, sum w and their number."""
+        """Add rows already summed: sum w v, sum w m, sum w r, sum w and their number, with
+        the weights divided by ``scale``."""
         self.sums.append(float(value_sum))
         self.numerators.append(float(numerator))
         self.denominators.append(float(denominator))
         self.weights.append(float(weight))
+        self.scales.append(float(scale))
         self.count += int(count)
 
     def merge(self, other: Partial) -> Partial:
@@ -61,28 +85,41 @@ class Partial:
             self.numerators + other.numerators,
             self.denominators + other.denominators,
             self.weights + other.weights,
+            self.scales + other.scales,
             self.count + other.count,
         )
 
     @property
+    def scale(self) -> float:
+        """The largest chunk scale: every total below is a multiple of it."""
+        return max(self.scales, default=1.0)
+
+    def _relative(self, parts: list[float]) -> float:
+        """sum_k (scale_k / scale) parts_k."""
+        top = self.scale
+        return math.fsum(p * (s / top) for p, s in zip(parts, self.scales))
+
+    @property
     def weighted_sum(self) -> float:
-        return math.fsum(self.sums)
+        return self.scale * self._relative(self.sums)
 
     @property
     def weight_total(self) -> float:
-        return math.fsum(self.weights)
+        """The sum of the weights relative to the largest scale (> 0 exactly when the true
+        sum is)."""
+        return self._relative(self.weights)
 
     @property
     def denominator(self) -> float:
-        return math.fsum(self.denominators)
+        return self._relative(self.denominators)
 
     def mean(self) -> float:
         """sum_i w_i m_i / sum_i w_i r_i; NaN when the denominator is 0 (all rows ignored)."""
         denominator = self.denominator
         if denominator == 0:
             return math.nan
-        return math.fsum(self.numerators) / denominator
+        return self._relative(self.numerators) / denominator
 
     def mean_over_rows(self) -> float:
         """sum_i w_i m_i / N: Keras's ``sum_over_batch_size``."""
-        return math.fsum(self.numerators) / self.count
+        return self.scale * (self._relative(self.numerators) / self.count)
