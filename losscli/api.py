@@ -201,6 +201,10 @@ def check(
         how=how,
     )
     run = run_checks([CheckSpec(requests, sources, options, limits)], baseline, update_baseline)
+    if update_baseline and baseline:
+        from losscli.baseline import write
+
+        write(baseline, run.records)
     _warn(run.warnings)
     return run
 

@@ -56,6 +56,14 @@ def summary(verdicts: Sequence[Verdict]) -> str:
     return f"all {len(judged)} checks passed"
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0, 9), 11, 12, *range(14, 32), 127]}
+
+
+def printable(text: str) -> str:
+    """Text safe in one line of a report: control characters (and newlines) spelled out."""
+    return text.translate({**_CONTROL, 10: "\\n", 13: "\\r"})
+
+
 def _rows(verdicts: Sequence[Verdict]) -> tuple[list[str], list[list[str]]]:
     named = any(v.check for v in verdicts)
     grouped = any(v.is_group for v in verdicts)
@@ -64,9 +72,9 @@ def _rows(verdicts: Sequence[Verdict]) -> tuple[list[str], list[list[str]]]:
     header += ["baseline", "change"] * baselined + ["limit", "verdict"]
     rows = []
     for v in verdicts:
-        row = [v.check or ""] * named + [v.loss]
+        row = [printable(v.check or "")] * named + [v.loss]
         if grouped:
-            row.append(group_label(v.group) if v.is_group else "all")
+            row.append(printable(group_label(v.group)) if v.is_group else "all")
         row.append(short(v.value, v.baseline))
         if baselined:
             row += [short(v.baseline, v.value), change_text(v)]
@@ -132,11 +140,16 @@ def junit_xml(verdicts: Sequence[Verdict]) -> str:
     for v in judged:
         name = v.subject if not v.check else v.subject[len(v.check) + 2 :]
         case = ET.SubElement(
-            suite, "testcase", classname=f"losscli.{v.check or 'check'}", name=name, time="0"
+            suite,
+            "testcase",
+            classname=printable(f"losscli.{v.check or 'check'}"),
+            name=printable(name),
+            time="0",
         )
         detail = json.dumps(v.to_dict(), default=str)
         if v.status == "fail":
-            failure = ET.SubElement(case, "failure", message="; ".join(v.reasons()), type="loss")
+            message = printable("; ".join(v.reasons()))
+            failure = ET.SubElement(case, "failure", message=message, type="loss")
             failure.text = detail
         else:
             ET.SubElement(case, "system-out").text = detail

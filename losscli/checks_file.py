@@ -54,18 +54,24 @@ def find(start: Path | None = None) -> Path | None:
     for directory in (here, *here.parents):
         for name in FILE_NAMES:
             candidate = directory / name
-            if candidate.is_file() and (
-                name == "losscli.toml" or "[tool.losscli" in candidate.read_text(errors="replace")
-            ):
+            if not candidate.is_file():
+                continue
+            if name == "losscli.toml":
                 return candidate
+            try:
+                if "[tool.losscli" in candidate.read_text(errors="replace"):
+                    return candidate
+            except OSError as exc:
+                raise ConfigError(f"{candidate}: cannot read ({exc.strerror or exc})") from None
     return None
 
 
 def load(path: Path, registry: Registry) -> ChecksFile:
-    data = load_toml(path, str(path))
+    data: Any = load_toml(path, str(path))
     where = str(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("losscli")
+        tool = data.get("tool")
+        data = tool.get("losscli") if isinstance(tool, dict) else None
         where += " [tool.losscli]"
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: has no [tool.losscli] table")

@@ -11,7 +11,7 @@ import click
 from losscli import __version__
 from losscli.errors import LossCliError, spelling
 from losscli.formats import INPUT_FORMATS, OUTPUT_FORMATS
-from losscli.tempfiles import remove_all
+from losscli.tempfiles import remove_all, remove_on_termination
 
 EXIT_INTERNAL = 3
 
@@ -29,6 +29,7 @@ class LossCliGroup(click.Group):
         self, args: Any = None, prog_name: str | None = None, **kwargs: Any
     ) -> Any:
         kwargs["standalone_mode"] = False
+        remove_on_termination()
         try:
             with spelling("cli"):
                 code = super().main(args=args, prog_name=prog_name or "losscli", **kwargs)
@@ -568,25 +569,26 @@ def _report(
     run: Any, output: str, junit: str | None, markdown: str | None, written: str | None
 ) -> int:
     """Reports to files, to the CI and to stdout; the exit status from the verdicts alone."""
-    from losscli import check_reports
+    from losscli import baseline, check_reports
 
     _warn(run.warnings)
-    if written:
-        count = len(run.records)
-        shown = _shown_path(written)
-        click.echo(
-            f"losscli: wrote the baseline {shown} ({count} result{'s' * (count != 1)})", err=True
-        )
     text = check_reports.markdown(run.verdicts)
     for option, path, content in (
         ("--junit-xml", junit, lambda: check_reports.junit_xml(run.verdicts)),
         ("--markdown", markdown, lambda: text),
     ):
-        if path:
+        if path is not None:
             _write_text(path, content(), option, "w")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         _write_text(summary_file, text + "\n", "GITHUB_STEP_SUMMARY", "a")
+    if written:  # last of the files: a report that cannot be written leaves it as it was
+        baseline.write(written, run.records)
+        count = len(run.records)
+        shown = _shown_path(written)
+        click.echo(
+            f"losscli: wrote the baseline {shown} ({count} result{'s' * (count != 1)})", err=True
+        )
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in check_reports.github_annotations(run.verdicts):
             click.echo(line, err=True)
@@ -606,6 +608,8 @@ def _shown_path(path: str) -> str:
 def _write_text(path: str, text: str, what: str, mode: str) -> None:
     from losscli.errors import InputError
 
+    if not path:
+        raise InputError(f"{what}: give a file path")
     try:
         with open(path, mode, encoding="utf-8") as fh:
             fh.write(text)

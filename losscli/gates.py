@@ -13,7 +13,7 @@ A value that is NaN fails every bound. The verdicts decide the exit status, noth
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +170,9 @@ def run_checks(
     baseline_path: str | None = None,
     update_baseline: bool = False,
 ) -> CheckRun:
-    """Evaluate every check and judge its values; write the baseline when asked."""
+    """Evaluate every check and judge its values. With ``update_baseline`` the values are
+    not compared (the caller writes them to ``baseline_path`` with ``baseline.write``, after
+    its other reports)."""
     if update_baseline and not baseline_path:
         raise UsageError(f"{flag('update_baseline')} needs {option('baseline', 'FILE.json')}")
     for check in checks:
@@ -188,6 +190,8 @@ def run_checks(
     reference = None
     if baseline_path and not update_baseline:
         reference = baselines.load(baseline_path)
+    if baseline_path and update_baseline:
+        baselines.check_writable(baseline_path)
     verdicts: list[Verdict] = []
     records: list[dict[str, Any]] = []
     warnings: list[str] = []
@@ -205,21 +209,33 @@ def run_checks(
             if reference is not None and baseline_path is not None:
                 found = baselines.find(reference, result.loss, check.name, baseline_path)
                 if found is None:
-                    have = ", ".join(dict.fromkeys(r["loss"] for r in reference)) or "nothing"
+                    have = ", ".join(dict.fromkeys(r.loss for r in reference)) or "nothing"
                     raise InputError(
                         f"{option('baseline', baseline_path)}: no value for {result.loss} (it "
                         f"holds {have}); record it with {flag('update_baseline')}"
                     )
-                _same_params(found, result, baseline_path)
+                _comparable(found, result, baseline_path)
+                gone = [g for g in found.groups if g not in {x.group for x in result.groups}]
+                if gone:
+                    shown = ", ".join(str(g) for g in gone[:5])
+                    warnings.append(
+                        f"{prefix}{result.loss}: the baseline's group {shown} has no rows in "
+                        "this run; not checked"
+                    )
             verdicts += judge(check, key, result, found)
-    if update_baseline and baseline_path:
-        baselines.write(baseline_path, records)
     return CheckRun(verdicts, records, warnings)
 
 
-def _same_params(found: Mapping[str, Any], result: Result, path: str) -> None:
-    before = found.get("params")
-    if not isinstance(before, dict):
+def _comparable(found: baselines.Recorded, result: Result, path: str) -> None:
+    """A baseline value is comparable only when made with the same reduction and params."""
+    if found.reduction is not None and found.reduction != result.reduction:
+        raise InputError(
+            f"{option('baseline', path)}: {result.loss} was recorded with reduction "
+            f"{found.reduction}, this run uses {result.reduction}; record a new baseline with "
+            f"{flag('update_baseline')}"
+        )
+    before = found.params
+    if before is None:
         return
     now = {k: list(v) if isinstance(v, tuple) else v for k, v in result.params.items()}
     differ = {k for k in before.keys() & now.keys() if before[k] != now[k]}
@@ -232,7 +248,7 @@ def _same_params(found: Mapping[str, Any], result: Result, path: str) -> None:
 
 
 def judge(
-    check: CheckSpec, key: str, result: Result, found: Mapping[str, Any] | None
+    check: CheckSpec, key: str, result: Result, found: baselines.Recorded | None
 ) -> list[Verdict]:
     """The verdicts on a result and on each of its groups."""
     limits = check.limits
@@ -240,15 +256,9 @@ def judge(
     overall = Verdict(check.name, result.loss, _float(result.value), result.n)
     _absolute(overall, limits.max.get(key), limits.min.get(key))
     if found is not None:
-        _against(overall, _float(found.get("value")), limits, key, higher)
+        _against(overall, found.value, limits, key, higher)
     out = [overall]
-    before_groups = {}
-    if found is not None:
-        before_groups = {
-            _hashable(g.get("group")): _float(g.get("value"))
-            for g in found.get("groups", [])
-            if isinstance(g, dict)
-        }
+    before_groups = {} if found is None else found.groups
     for group in result.groups:
         verdict = Verdict(
             check.name,
@@ -260,17 +270,12 @@ def judge(
         )
         _absolute(verdict, limits.max_group.get(key), limits.min_group.get(key))
         if found is not None:
-            if _hashable(group.group) in before_groups:
-                before = before_groups[_hashable(group.group)]
-                _against(verdict, before, limits, key, higher)
+            if group.group in before_groups:
+                _against(verdict, before_groups[group.group], limits, key, higher)
             else:
                 verdict.note = "new group: not in the baseline"
         out.append(verdict)
     return out
-
-
-def _hashable(label: Any) -> Any:
-    return tuple(label) if isinstance(label, list) else label
 
 
 def _float(value: Any) -> float:

@@ -118,8 +118,12 @@ def loss_names(
     """Loss names (``higher_is_better``): one name or a list."""
     if isinstance(names, str):
         names = [names]
+    if not isinstance(names, (list, tuple, set, frozenset)) or not all(
+        isinstance(n, str) for n in names
+    ):
+        raise UsageError(f"{where}: give loss names, not {names!r}")
     out = set()
-    for name in names or ():
+    for name in names:
         key = TOTAL if name == TOTAL else registry.get(str(name)).name
         if key not in limit_names(requests):
             raise UsageError(f"{where} {name}: {key} is not among the losses checked")
