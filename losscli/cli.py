@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -18,8 +19,16 @@ EXIT_INTERNAL = 3
 
 def _error(message: str, code: int) -> int:
     one_line = " ".join(message.split())  # library messages may quote multi-line text
-    click.echo(f"losscli: error: {one_line}", err=True)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr full or closed
+        click.echo(f"losscli: error: {one_line}", err=True)
     return code
+
+
+def _silence_stdout() -> None:
+    """The reader of our output went away: send what is left (and the final flush) nowhere."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 class LossCliGroup(click.Group):
@@ -28,47 +37,54 @@ class LossCliGroup(click.Group):
     def main(  # type: ignore[override]
         self, args: Any = None, prog_name: str | None = None, **kwargs: Any
     ) -> Any:
-        kwargs["standalone_mode"] = False
         remove_on_termination()
         try:
-            with spelling("cli"):
-                code = super().main(args=args, prog_name=prog_name or "losscli", **kwargs)
-            code = code if isinstance(code, int) else 0
+            code = self._run(sys.argv[1:] if args is None else list(args), prog_name)
+        finally:
+            remove_all()
+        sys.exit(code)
+
+    def _run(self, args: list[str], prog_name: str | None) -> int:
+        if sys.stdout is None:
+            return _error("stdout is closed; losscli writes its results there", 2)
+        try:
+            with spelling("cli"), self.make_context(prog_name or "losscli", args) as ctx:
+                code = self.invoke(ctx)
+            return code if isinstance(code, int) else 0
         except click.exceptions.Exit as exc:
-            code = exc.exit_code
+            return exc.exit_code
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
-            code = 2
+            return 2
         except click.UsageError as exc:
             where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            code = _error(exc.format_message() + where, 2)
+            return _error(exc.format_message() + where, 2)
         except click.ClickException as exc:
-            code = _error(exc.format_message(), exc.exit_code)
+            return _error(exc.format_message(), exc.exit_code)
         except LossCliError as exc:
-            code = _error(str(exc), exc.exit_code)
+            return _error(str(exc), exc.exit_code)
         except (click.Abort, KeyboardInterrupt) as exc:
             if isinstance(exc.__context__, EOFError):  # click turns any EOFError into Abort
-                code = _error(f"internal error: unexpected end of data: {exc.__context__}", 3)
-            else:
-                code = _error("interrupted", 130)
+                return _error(f"internal error: unexpected end of data: {exc.__context__}", 3)
+            return _error("interrupted", 130)
         except BrokenPipeError:
             # The reader of our output went away (`| head`): not an error of ours.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 0
+            _silence_stdout()
+            return 0
         except MemoryError:
-            code = _error("out of memory; use a reduced --reduction to stream the files", 2)
+            return _error("out of memory; use a reduced --reduction to stream the files", 2)
+        except OSError as exc:
+            # Readers turn their own OSErrors into InputErrors: this one is the output's.
+            _silence_stdout()
+            return _error(f"cannot write the output ({exc.strerror or exc})", 2)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
             if os.environ.get("LOSSCLI_DEBUG"):
                 raise
-            code = _error(
+            return _error(
                 f"internal error: {type(exc).__name__}: {exc} "
                 "(please report it; set LOSSCLI_DEBUG=1 for the traceback)",
                 EXIT_INTERNAL,
             )
-        finally:
-            remove_all()
-        sys.exit(code)
 
 
 def _default_output() -> str:

@@ -233,3 +233,39 @@ def test_ctc_inputs_that_cannot_be(run, tmp_path, change, args, message):
     result = run("compute", "ctc", tmp_path / "ctc.npz", *args)
     assert result.code == 2
     assert message in result.stderr.replace(str(tmp_path) + "/", "")
+
+
+def _shell(command: str, tmp_path) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    script = f'losscli() {{ "{sys.executable}" -m losscli "$@"; }}\n{command}'
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "command, status, message",
+    [
+        # The reader of the per-row output goes away after one line: not an error of ours.
+        (
+            "losscli compute mae y.npy y.npy --reduction none -o csv | head -1; exit ${PIPESTATUS[0]}",
+            0,
+            "mae\n",
+        ),
+        (
+            "losscli compute mae y.npy y.npy > /dev/full",
+            2,
+            "cannot write the output (No space left on device)",
+        ),
+        ("losscli compute mae y.npy y.npy >&-", 2, "stdout is closed"),
+        ("losscli compute mae - y.npy <&-", 2, "-: stdin is closed"),
+        ("losscli compute mae y.npy y.npy 2>&- >/dev/null", 0, ""),
+    ],
+)
+def test_output_and_input_streams_that_fail(tmp_path, command, status, message):
+    np.save(tmp_path / "y.npy", np.arange(100_000.0))
+    code, text = _shell(command, tmp_path)
+    assert code == status, text
+    assert message in text
+    assert "Traceback" not in text and "internal error" not in text

@@ -50,6 +50,8 @@ def open_table(path: str, forced_format: str | None = None) -> Table:
     """Open ``path`` (``-`` for stdin) as a table of numeric columns."""
     fmt = detect_format(path, forced_format)
     if path == "-":
+        if sys.stdin is None:
+            raise InputError("-: stdin is closed; give a file instead of '-'")
         path, display = spool(sys.stdin.buffer), "<stdin>"
     else:
         display = path
