@@ -43,12 +43,13 @@ class Binding:
 def select_columns(table: Table, pattern: str, reserved: frozenset[str] = frozenset()) -> list[str]:
     """Columns of ``table`` matched by a name, a glob, or a comma list of them, in file order."""
     columns = [c for c in table.columns if c not in reserved]
-    picked: list[str] = []
+    known = set(columns)
+    picked: set[str] = set()
     for part in (p.strip() for p in pattern.split(",")):
-        hits = [part] if part in columns else [c for c in columns if fnmatchcase(c, part)]
+        hits = [part] if part in known else [c for c in columns if fnmatchcase(c, part)]
         if not hits:
             return []
-        picked += [h for h in hits if h not in picked]
+        picked.update(hits)
     return [c for c in columns if c in picked]
 
 

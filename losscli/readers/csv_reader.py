@@ -204,7 +204,8 @@ class CsvTable(Table):
 
     def _locate_error(self, names: list[str], labels: Labels, exc: Exception) -> InputError:
         """Find the first bad row with the slow csv module; fall back to pyarrow's words."""
-        wanted = [self.file_columns.index(n) for n in names if n not in labels]
+        position = {name: i for i, name in enumerate(self.file_columns)}
+        wanted = [position[n] for n in names if n not in labels]
         width = len(self.file_columns)
         with self._text() as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,11 +24,11 @@ class ParquetTable(Table):
             raise InputError(f"{display}: not a readable Parquet file ({exc})") from None
         self.schema = self.file.schema_arrow
         self.columns = list(self.schema.names)
-        repeated = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        repeated = [(c, k) for c, k in Counter(self.columns).items() if k > 1]
         if repeated:
             raise InputError(
-                f"{display}: the file names column '{repeated[0]}' "
-                f"{self.columns.count(repeated[0])} times; column names must be unique"
+                f"{display}: the file names column '{repeated[0][0]}' {repeated[0][1]} times; "
+                "column names must be unique"
             )
         self.n_rows = self.file.metadata.num_rows
 
