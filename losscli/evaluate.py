@@ -106,9 +106,12 @@ class _Stages:
         for i, request in enumerate(self.requests):
             names = [k.name for k in request.loss.inputs if k.name in prepared.arrays]
             own = {name: prepared.arrays[name] for name in names}
-            self.diagnostics.run(i, own, request.params, prepared)
-            rows = self.functions[i](**own, **request.params)
-            rows = rows if isinstance(rows, Rows) else Rows(rows)
+            if prepared.used == 0:  # every row of this chunk skipped: nothing to compute
+                rows = Rows(np.empty(0))
+            else:
+                self.diagnostics.run(i, own, request.params, prepared)
+                rows = self.functions[i](**own, **request.params)
+                rows = rows if isinstance(rows, Rows) else Rows(rows)
             if self.per_row:
                 self.row_values[i].add(rows, prepared.weights, prepared)
             else:

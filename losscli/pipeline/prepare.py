@@ -157,7 +157,7 @@ class Preparer:
 
     def _labels(self, name: str, array: np.ndarray, prepared: Prepared) -> np.ndarray:
         if array.dtype.kind == "f":
-            fractional = array != np.round(array)
+            fractional = _any_per_row(array != np.round(array))
             if fractional.any():
                 i = int(np.argmax(fractional))
                 value = np.asarray(array[i]).ravel()
@@ -165,6 +165,15 @@ class Preparer:
                 raise InputError(
                     f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: "
                     f"{shown!r} is not a whole number; {name} holds integers"
+                )
+            huge = _any_per_row(np.abs(array) > 2.0**62)
+            if huge.any():
+                i = int(np.argmax(huge))
+                value = np.asarray(array[i]).ravel()
+                shown = value[np.abs(value) > 2.0**62][0].item()
+                raise InputError(
+                    f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: {shown!r} "
+                    f"is too large for an integer; {name} holds integers"
                 )
             array = array.astype(np.int64)
         return array
@@ -190,6 +199,10 @@ class Preparer:
         if self.bad_rows:
             return [f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"]
         return []
+
+
+def _any_per_row(mask: np.ndarray) -> np.ndarray:
+    return mask if mask.ndim == 1 else np.asarray(mask.any(axis=tuple(range(1, mask.ndim))))
 
 
 def _accepts_vector(spec: Input) -> bool:
