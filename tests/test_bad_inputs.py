@@ -269,3 +269,22 @@ def test_output_and_input_streams_that_fail(tmp_path, command, status, message):
     assert code == status, text
     assert message in text
     assert "Traceback" not in text and "internal error" not in text
+
+
+def test_regressions_found_by_the_fuzz_test():
+    import losscli
+    from losscli.errors import InputError
+
+    # A chunk whose rows are all skipped (rows 1-2 of 2-row chunks) computes nothing.
+    p = np.array([[np.nan, 1.0], [1.0, np.nan], [0.5, 0.5], [0.2, 0.8]])
+    y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    result = losscli.compute("cosine_similarity", p, y, nan="skip", chunk_rows=2)
+    assert result.n == 2
+    # The fractional label of 2-D targets is reported at its row, not at a flat index.
+    with pytest.raises(InputError, match=r"row 2: 1.5 is not a whole number"):
+        losscli.compute("multi_margin", np.zeros((3, 4)), np.array([0.0, 1.5, 2.0]))
+    # A label beyond what an integer holds is named, not cast to garbage.
+    with pytest.raises(InputError, match=r"row 1: 1e\+300 is too large for an integer"):
+        losscli.compute("multi_margin", np.zeros((2, 3)), np.array([1e300, 0.0]))
+    with pytest.raises(InputError, match=r"row 1: class index 1e\+300 is out of range for 3"):
+        losscli.compute("cross_entropy", np.zeros((2, 3)), np.array([1e300, 0.0]))

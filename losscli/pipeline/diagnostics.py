@@ -82,7 +82,8 @@ def _short(value: Any) -> str:
     array = np.asarray(value)
     if array.ndim == 0:
         item = array.item()
-        return repr(int(item)) if float(item).is_integer() else repr(item)
+        whole = float(item).is_integer() and abs(float(item)) < 1e15
+        return repr(int(item)) if whole else repr(item)
     if array.size <= 6:
         return "[" + ", ".join(_short(v) for v in array.ravel()) + "]"
     return f"an array of shape {array.shape}"
