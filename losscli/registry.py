@@ -17,6 +17,7 @@ from typing import Any
 from losscli.errors import UsageError, catalogue_hint, option
 
 REDUCTIONS = ("mean", "sum", "none")
+AUTO = "auto"  # a switch a loss sets from the data (see Param)
 CONVENTIONS = ("PyTorch", "Keras", "scikit-learn", "textbook")
 # --convention values and the library each one reproduces.
 CONVENTION_CHOICES = {"torch": "PyTorch", "keras": "Keras", "sklearn": "scikit-learn"}
@@ -70,7 +71,8 @@ class Param:
 
     ``kind`` is one of ``"float"``, ``"int"``, ``"bool"`` or ``"floats"`` (a per-class
     vector, given as a comma list; ``None`` when not set). ``low``/``high`` bound the value
-    (every element of a vector); ``low_open``/``high_open`` make a bound strict.
+    (every element of a vector); ``low_open``/``high_open`` make a bound strict. A ``"bool"``
+    whose default is ``AUTO`` also takes ``auto``: the loss decides from the data.
     """
 
     name: str
@@ -84,7 +86,7 @@ class Param:
 
     def range_text(self) -> str:
         if self.kind == "bool":
-            return "true or false"
+            return "true, false or auto" if self.default == AUTO else "true or false"
         if self.kind == "floats":
             return "a comma list of numbers" + self._bounds_text(" each")
         what = "a number" if self.kind == "float" else "an integer"
@@ -104,7 +106,9 @@ class Param:
         try:
             if not text.isascii() or "_" in text:
                 raise ValueError(text)
-            if self.kind == "bool":
+            if self.kind == "bool" and self.default == AUTO and text.strip().lower() == AUTO:
+                value = AUTO
+            elif self.kind == "bool":
                 value = _parse_bool(text)
             elif self.kind == "floats":
                 value = tuple(float(part) for part in text.split(","))
@@ -127,6 +131,8 @@ class Param:
         try:
             if given is None and self.kind == "floats":
                 value = None
+            elif given is None and self.kind == "bool" and self.default == AUTO:
+                value = AUTO
             elif self.kind == "bool":
                 if not isinstance(given, (bool, int)) or given not in (0, 1):
                     raise ValueError(given)

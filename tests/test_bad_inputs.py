@@ -288,3 +288,71 @@ def test_regressions_found_by_the_fuzz_test():
         losscli.compute("multi_margin", np.zeros((2, 3)), np.array([1e300, 0.0]))
     with pytest.raises(InputError, match=r"row 1: class index 1e\+300 is out of range for 3"):
         losscli.compute("cross_entropy", np.zeros((2, 3)), np.array([1e300, 0.0]))
+
+
+class TestKlReadsTheSpaceFromTheData:
+    """KL(P || Q) = sum p log(p / q), worked with NumPy on the same rows."""
+
+    rng = np.random.default_rng(7)
+    q = rng.dirichlet(np.ones(4), 30)
+    p = rng.dirichlet(np.ones(4), 30)
+    expected = float(np.mean((p * np.log(p / q)).sum(axis=1)))
+
+    @pytest.mark.parametrize("space", ["probabilities", "log-probabilities"])
+    def test_either_space_gives_the_kl(self, space):
+        import losscli
+
+        q = self.q if space == "probabilities" else np.log(self.q)
+        assert losscli.compute("kl_div", q, self.p).value == pytest.approx(self.expected, rel=1e-12)
+        log_p = np.log(self.p)
+        assert losscli.compute("kl_div", q, log_p).value == pytest.approx(self.expected, rel=1e-12)
+
+    def test_rows_that_are_no_distribution_are_an_error_unless_normalized(self):
+        import losscli
+        from losscli.errors import InputError
+
+        with pytest.raises(
+            InputError, match=r"row 1 holds .*: kl_div needs each row to be probabilities"
+        ):
+            losscli.compute("kl_div", 3 * self.q, self.p)
+        rescaled = losscli.compute("kl_div", 3 * self.q, self.p, normalize=True).value
+        assert rescaled == pytest.approx(self.expected, rel=1e-12)
+
+    def test_a_forced_space_the_data_cannot_be_in_is_an_error(self):
+        import losscli
+        from losscli.errors import InputError
+
+        with pytest.raises(
+            InputError,
+            match=r"needs log-probabilities .* as log_input=true says; pass log_input='auto'",
+        ):
+            losscli.compute("kl_div", self.q, self.p, log_input=True)
+        forced = losscli.compute("kl_div", np.log(self.q), self.p, log_input=True, log_target=False)
+        assert forced.value == pytest.approx(self.expected, rel=1e-12)
+
+    def test_rows_in_both_spaces_are_an_error(self):
+        import losscli
+        from losscli.errors import InputError
+
+        mixed = self.q.copy()
+        mixed[5] = np.log(mixed[5])
+        with pytest.raises(InputError, match=r"row 6 is in another space"):
+            losscli.compute("kl_div", mixed, self.p)
+
+    def test_js_divergence_rescales_only_when_asked(self):
+        import losscli
+        from losscli.errors import InputError
+
+        # scipy.spatial.distance.jensenshannon(a, b) ** 2 normalises a and b first.
+        m = (self.p + self.q) / 2
+        js = float(
+            np.mean(
+                0.5 * (self.p * np.log(self.p / m)).sum(1)
+                + 0.5 * (self.q * np.log(self.q / m)).sum(1)
+            )
+        )
+        with pytest.raises(InputError, match="js_divergence needs rows of probabilities"):
+            losscli.compute("js_divergence", 2 * self.q, self.p)
+        assert losscli.compute(
+            "js_divergence", 2 * self.q, self.p, normalize=True
+        ).value == pytest.approx(js, rel=1e-12)

@@ -10,16 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from losscli.errors import param
 from losscli.losses import _checks
 from losscli.losses._common import (
     KERAS_EPSILON,
-    any_per_row,
     pairwise_inputs,
     row_mean,
     row_sum,
     rows_of,
 )
-from losscli.registry import Check, Input, Loss, Param, Variant
+from losscli.registry import AUTO, Check, Input, Loss, Param, Variant
 
 DISTRIBUTION_INPUTS = pairwise_inputs(
     "predictions",
@@ -35,55 +35,120 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
 
 
-def _kl_terms(predictions, targets, log_input, log_target):
+_SUM_TOLERANCE = 1e-6  # how far a distribution's row may sum from 1
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return x.reshape(len(x), -1)
+
+
+def _logsumexp_rows(log: np.ndarray) -> np.ndarray:
+    flat = _flat(log)
+    with np.errstate(all="ignore"):
+        top = flat.max(axis=1, keepdims=True) if flat.shape[1] else np.zeros((len(flat), 1))
+        top = np.where(np.isfinite(top), top, 0.0)
+        return top[:, 0] + np.log(np.exp(flat - top).sum(axis=1))
+
+
+def probability_rows(x: np.ndarray) -> np.ndarray:
+    """Rows that are distributions: every value in [0, 1], summing to 1."""
+    flat = _flat(x)
+    with np.errstate(invalid="ignore"):
+        inside = ((flat >= 0) & (flat <= 1)).all(axis=1)
+    return inside & (np.abs(flat.sum(axis=1) - 1.0) <= _SUM_TOLERANCE)
+
+
+def log_probability_rows(x: np.ndarray) -> np.ndarray:
+    """Rows that are log-distributions: every value <= 0, exponentials summing to 1."""
+    with np.errstate(invalid="ignore"):
+        below = (_flat(x) <= 0).all(axis=1)
+    return below & (np.abs(_logsumexp_rows(x)) <= _SUM_TOLERANCE)
+
+
+def in_log_space(x: np.ndarray, setting: Any) -> np.ndarray:
+    """Per row: whether ``x`` holds log-probabilities (``setting`` true/false, or auto: from
+    the row itself; a row that is neither is refused by the loss's checks)."""
+    if setting == AUTO:
+        return log_probability_rows(x) & ~probability_rows(x)
+    return np.full(len(x), bool(setting))
+
+
+def as_log(x: np.ndarray, setting: Any, normalize: bool = False) -> np.ndarray:
+    """Log-probabilities of the rows of ``x`` (rescaled to sum to 1 with ``normalize``)."""
+    is_log = in_log_space(x, setting).reshape((-1,) + (1,) * (x.ndim - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_q = predictions if log_input else np.log(predictions)
-        if log_target:
-            return np.exp(targets) * (targets - log_q)
-        return np.where(targets == 0, 0.0, targets * (np.log(targets) - log_q))
+        log = np.where(is_log, x, np.log(np.where(is_log, 1.0, x)))
+    if normalize:
+        log = log - _logsumexp_rows(log).reshape((-1,) + (1,) * (x.ndim - 1))
+    return log
+
+
+def _kl_terms(predictions, targets, log_input, log_target, normalize=False):
+    log_q = as_log(predictions, log_input, normalize)
+    log_p = as_log(targets, log_target, normalize)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.exp(log_p)
+        return np.where(p == 0, 0.0, p * (log_p - log_q))
 
 
 def kl_div(
     predictions: np.ndarray,
     targets: np.ndarray,
     *,
-    log_input: bool = True,
-    log_target: bool = False,
+    log_input: Any = AUTO,
+    log_target: Any = AUTO,
+    normalize: bool = False,
 ) -> np.ndarray:
     """Kullback-Leibler divergence KL(P || Q) per row (PyTorch KLDivLoss, batchmean).
 
     l = sum_c P_c (log P_c - log Q_c),  with 0 log 0 = 0
 
+    Each of predictions (Q) and targets (P) is read as probabilities or log-probabilities:
+    as ``log_input``/``log_target`` say, or, with ``auto``, as each row shows (rows that sum
+    to 1 are probabilities, rows whose exponentials sum to 1 are log-probabilities).
+
     >>> kl_div(np.log(np.array([[0.5, 0.5]])), np.array([[1.0, 0.0]]))  # doctest: +ELLIPSIS
     array([0.6931...])
     """
-    return row_sum(_kl_terms(predictions, targets, log_input, log_target))
+    return row_sum(_kl_terms(predictions, targets, log_input, log_target, normalize))
 
 
-def _kl_torch(predictions, targets, *, log_input=True, log_target=False):
-    return row_mean(_kl_terms(predictions, targets, log_input, log_target))
+def _kl_torch(predictions, targets, *, log_input=AUTO, log_target=AUTO, normalize=False):
+    return row_mean(_kl_terms(predictions, targets, log_input, log_target, normalize))
 
 
-def _kl_keras(predictions, targets, *, log_input=True, log_target=False):
-    q = np.exp(predictions) if log_input else predictions
-    p = np.exp(targets) if log_target else targets
+def _kl_keras(predictions, targets, *, log_input=AUTO, log_target=AUTO, normalize=False):
+    q = np.exp(as_log(predictions, log_input, normalize))
+    p = np.exp(as_log(targets, log_target, normalize))
     q = np.clip(q, KERAS_EPSILON, 1.0)
     p = np.clip(p, KERAS_EPSILON, 1.0)
     return row_sum(p * np.log(p / q))
 
 
-def js_divergence(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def js_divergence(
+    predictions: np.ndarray, targets: np.ndarray, *, normalize: bool = False
+) -> np.ndarray:
     """Jensen-Shannon divergence per row, natural log.
 
     M = (P + Q) / 2;  l = KL(P || M) / 2 + KL(Q || M) / 2,  with 0 log 0 = 0
 
+    With ``normalize`` each row is first divided by its sum, as scipy does.
+
     >>> js_divergence(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))  # doctest: +ELLIPSIS
     array([0.6931...])
     """
+    if normalize:
+        predictions = _rescaled(predictions)
+        targets = _rescaled(targets)
     m = 0.5 * (predictions + targets)
     terms = _xlogy(targets, targets) + _xlogy(predictions, predictions)
     terms -= _xlogy(targets + predictions, m)
     return 0.5 * row_sum(terms)
+
+
+def _rescaled(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x / _flat(x).sum(axis=1).reshape((-1,) + (1,) * (x.ndim - 1))
 
 
 def _unit(x: np.ndarray, floor: float) -> np.ndarray:
@@ -138,23 +203,42 @@ def cosine_embedding(
     )
 
 
-def _ref_kl(predictions, targets, log_input=True, log_target=False):
+def _ref_is_log(row, setting):
+    if setting != AUTO:
+        return bool(setting)
+    inside = all(0 <= v <= 1 for v in row) and abs(math.fsum(row) - 1) <= _SUM_TOLERANCE
+    return not inside
+
+
+def _ref_log_row(row, setting, normalize):
+    log = [v if _ref_is_log(row, setting) else (math.log(v) if v > 0 else -math.inf) for v in row]
+    if normalize:
+        top = max(log)
+        shift = top + math.log(math.fsum(math.exp(v - top) for v in log))
+        log = [v - shift for v in log]
+    return log
+
+
+def _ref_kl(predictions, targets, log_input=AUTO, log_target=AUTO, normalize=False):
     out = []
     for q, p in zip(rows_of(predictions), rows_of(targets)):
         total = 0.0
-        for qc, pc in zip(q, p):
-            lq = qc if log_input else (math.log(qc) if qc > 0 else -math.inf)
-            if log_target:
-                total += math.exp(pc) * (pc - lq)
-            elif pc != 0:
-                total += pc * (math.log(pc) - lq)
+        lq_row = _ref_log_row(q, log_input, normalize)
+        lp_row = _ref_log_row(p, log_target, normalize)
+        for lq, lp in zip(lq_row, lp_row):
+            pc = math.exp(lp)
+            if pc != 0:
+                total += pc * (lp - lq)
         out.append(total)
     return np.array(out)
 
 
-def _ref_js(predictions, targets):
+def _ref_js(predictions, targets, normalize=False):
     out = []
     for q, p in zip(rows_of(predictions), rows_of(targets)):
+        if normalize:
+            q = [v / math.fsum(q) for v in q]
+            p = [v / math.fsum(p) for v in p]
         total = 0.0
         for qc, pc in zip(q, p):
             m = (qc + pc) / 2
@@ -184,18 +268,70 @@ def _ref_cosine_embedding(x1, x2, labels, margin=0.0):
     return np.array(out)
 
 
-def _not_distributions(predictions: np.ndarray, targets: np.ndarray, **params: Any):
-    p = np.exp(targets) if params.get("log_target") else targets
-    return any_per_row(p < 0)
+def _not_in_space(x: np.ndarray, setting: Any, normalize: bool) -> np.ndarray:
+    """Rows that cannot be what ``setting`` says (or, with auto, neither space)."""
+    if normalize:  # any non-negative row with some mass, or any log row, can be rescaled
+        flat = _flat(x)
+        with np.errstate(invalid="ignore"):
+            if setting == AUTO:
+                setting = not (flat >= 0).all()
+            if setting:
+                return ~np.isfinite(_logsumexp_rows(x))
+            return ~((flat >= 0).all(axis=1) & (flat.sum(axis=1) > 0))
+    if setting == AUTO:
+        return ~(probability_rows(x) | log_probability_rows(x))
+    return ~(log_probability_rows(x) if setting else probability_rows(x))
 
 
-def _probabilities_as_log_input(predictions: np.ndarray, **params: Any) -> np.ndarray:
-    if not params.get("log_input", True) or predictions.ndim != 2:
-        return np.zeros(len(predictions), dtype=bool)
-    return _checks.looks_like_probabilities(predictions, 1)
+def _space_check(name: str, column: str, flag: str) -> Check:
+    def rows(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
+        x = predictions if column == "predictions" else targets
+        return _not_in_space(x, params.get(flag, AUTO), params.get("normalize", False))
+
+    def details(**params: Any) -> dict[str, Any]:
+        setting = params.get(flag, AUTO)
+        expected = {
+            AUTO: "each row to be probabilities (>= 0, summing to 1) or log-probabilities "
+            "(exponentials summing to 1)",
+            True: f"log-probabilities (exponentials summing to 1), as {flag}=true says",
+            False: f"probabilities (>= 0, summing to 1), as {flag}=false says",
+        }[setting]
+        fix = f"pass {param('normalize', 'true')} to rescale rows that do not sum to 1"
+        if setting != AUTO:
+            fix = f"pass {param(flag, 'auto')} to read the space from the data, or " + fix
+        return {"expected": expected, "fix": fix}
+
+    return Check(
+        rows=rows,
+        error=True,
+        input=column,
+        details=details,
+        message=column
+        + " ({origin}) row {row} holds {value}: "
+        + name
+        + " needs {expected}; {fix}",
+    )
 
 
-_LOG_INPUT = Param("log_input", "bool", True, "predictions are log-probabilities (PyTorch)")
+def _mixed_spaces(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
+    """Auto rows of one input in both spaces: the first row's space is the file's."""
+    out = np.zeros(len(predictions), dtype=bool)
+    for x, flag in ((predictions, "log_input"), (targets, "log_target")):
+        if params.get(flag, AUTO) == AUTO and len(x):
+            is_log = in_log_space(x, AUTO)
+            out |= is_log != is_log[0]
+    return out
+
+
+def _normalize(what: str) -> Param:
+    return Param(
+        "normalize", "bool", False, f"rescale each row of {what} to sum to 1 (as scipy does)"
+    )
+
+
+_LOG_INPUT = Param(
+    "log_input", "bool", AUTO, "predictions are log-probabilities (PyTorch); auto: from the data"
+)
 
 LOSSES = (
     Loss(
@@ -207,7 +343,8 @@ LOSSES = (
         inputs=DISTRIBUTION_INPUTS,
         params=(
             _LOG_INPUT,
-            Param("log_target", "bool", False, "targets are log-probabilities"),
+            Param("log_target", "bool", AUTO, "targets are log-probabilities; auto: from the data"),
+            _normalize("predictions and targets"),
         ),
         fn=kl_div,
         reference=_ref_kl,
@@ -228,24 +365,21 @@ LOSSES = (
         when_to_use="Matching a predicted distribution to a target one: distillation, "
         "variational inference, label distributions.",
         pitfalls=(
-            "log_input=true (PyTorch's default) wants log Q: plain probabilities give a "
-            "wrong number; losscli warns when every row lies in [0, 1] and sums to 1.",
+            "PyTorch's KLDivLoss wants log Q and P: given probabilities as log Q it returns a "
+            "wrong (even negative) number. losscli reads each input's space from the data "
+            "(log_input/log_target auto) and refuses rows in neither space.",
             "PyTorch's reduction='mean' is not the KL; losscli's mean is 'batchmean'.",
+            "Rows that do not sum to 1 are an error; scipy and torchmetrics rescale them, "
+            "which normalize=true does.",
         ),
         checks=(
+            _space_check("kl_div", "predictions", "log_input"),
+            _space_check("kl_div", "targets", "log_target"),
             Check(
-                rows=_probabilities_as_log_input,
-                every_row=True,
-                message="every row of predictions lies in [0, 1] and sums to 1: they look like "
-                "probabilities, but log_input=true expects log-probabilities; pass "
-                "{p:log_input=false}",
-            ),
-            Check(
-                rows=_not_distributions,
+                rows=_mixed_spaces,
                 error=True,
-                input="targets",
-                message="targets ({origin}) row {row} holds {value}; a distribution cannot be "
-                "negative (log-probabilities need {p:log_target=true})",
+                message="row {row} is in another space (probabilities or log-probabilities) "
+                "than the rows before it in the same input; give each input in one space",
             ),
         ),
         properties=frozenset({"nonnegative"}),
@@ -269,7 +403,19 @@ LOSSES = (
         "(p, q) ** 2 for normalised rows.",
         when_to_use="Comparing distributions when either can have zeros where the other "
         "does not (KL would be infinite); symmetric in P and Q.",
-        checks=(_checks.logits_given_as_probabilities("js_divergence", flag=False),),
+        params=(_normalize("predictions and targets"),),
+        checks=(
+            Check(
+                rows=lambda predictions, targets, **params: (
+                    _not_in_space(predictions, False, params.get("normalize", False))
+                    | _not_in_space(targets, False, params.get("normalize", False))
+                ),
+                error=True,
+                message="row {row}: js_divergence needs rows of probabilities summing to 1 in "
+                "predictions ({origin_predictions}) and targets ({origin_targets}); pass "
+                "{p:normalize=true} to rescale them",
+            ),
+        ),
         properties=frozenset({"nonnegative", "zero_at_perfect", "symmetric"}),
     ),
     Loss(
