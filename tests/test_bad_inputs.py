@@ -278,7 +278,8 @@ def test_regressions_found_by_the_fuzz_test():
     # A chunk whose rows are all skipped (rows 1-2 of 2-row chunks) computes nothing.
     p = np.array([[np.nan, 1.0], [1.0, np.nan], [0.5, 0.5], [0.2, 0.8]])
     y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    result = losscli.compute("cosine_similarity", p, y, nan="skip", chunk_rows=2)
+    with pytest.warns(losscli.LossWarning, match="skipped 2 of 4 rows"):
+        result = losscli.compute("cosine_similarity", p, y, nan="skip", chunk_rows=2)
     assert result.n == 2
     # The fractional label of 2-D targets is reported at its row, not at a flat index.
     with pytest.raises(InputError, match=r"row 2: 1.5 is not a whole number"):
