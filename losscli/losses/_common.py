@@ -60,6 +60,15 @@ def elementwise_reference(
 
 LOG_FLOOR = -100.0  # PyTorch clamps log-probabilities here in BCELoss.
 KERAS_EPSILON = 1e-7
+# Keras clips probabilities in float32: its bounds are the float32 numbers nearest to
+# 1e-7 and 1 - 1e-7 (the upper one is 1 - 1.19e-7, which decides confident mistakes).
+KERAS_CLIP_LOW = float(np.float32(KERAS_EPSILON))
+KERAS_CLIP_HIGH = float(np.float32(1.0) - np.float32(KERAS_EPSILON))
+
+
+def keras_clip(p: np.ndarray, high: float = KERAS_CLIP_HIGH) -> np.ndarray:
+    """Probabilities clipped as Keras clips them."""
+    return np.clip(p, KERAS_CLIP_LOW, high)
 
 
 def clamped_log(p: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 
 from losscli.losses import _checks
 from losscli.losses._common import (
-    KERAS_EPSILON,
     clamped_log,
+    keras_clip,
     log_sigmoid,
     math_log,
     one_hot,
@@ -69,10 +69,10 @@ def _bce_from_logits(x: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None
 
 
 def _bce_from_probabilities(
-    p: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None, floor: float | None = None
+    p: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None, keras: bool = False
 ) -> np.ndarray:
-    if floor is not None:
-        p = np.clip(p, floor, 1.0 - floor)
+    if keras:
+        p = keras_clip(p)
     positive = y * clamped_log(p)
     if pos_weight is not None:
         positive = positive * pos_weight
@@ -115,7 +115,7 @@ def _bce_keras(predictions, targets, *, from_logits=False, pos_weight=None, labe
         )
     w = _labels_last_axis(pos_weight, predictions, "pos_weight", "bce")
     y = _smooth(targets, label_smoothing)
-    return row_mean(_bce_from_probabilities(predictions, y, w, floor=KERAS_EPSILON))
+    return row_mean(_bce_from_probabilities(predictions, y, w, keras=True))
 
 
 def bce_with_logits(
@@ -184,7 +184,7 @@ def focal(
 
 
 def _focal_keras(predictions, targets, *, from_logits=False, alpha=(0.25,), gamma=2.0):
-    floor = None if from_logits else KERAS_EPSILON
+    floor = not from_logits
     return focal(
         predictions, targets, from_logits=from_logits, alpha=alpha, gamma=gamma, _floor=floor
     )
@@ -343,8 +343,8 @@ _LABEL_SMOOTHING = Param(
     "label_smoothing", "float", 0.0, "targets become y (1 - s) + s / 2", low=0.0, high=1.0
 )
 _KERAS_CLIP = Variant(
-    "keras.losses.BinaryCrossentropy clips probabilities to [1e-7, 1 - 1e-7] instead of "
-    "clamping the log at -100, so p = 0 costs 16.1 rather than 100.",
+    "keras.losses.BinaryCrossentropy clips probabilities to [1e-7, 1 - 1.19e-7] (its "
+    "float32 bounds) instead of clamping the log at -100, so p = 0 costs 16.1 rather than 100.",
     fn=_bce_keras,
 )
 _BCE_PITFALLS = (
@@ -428,9 +428,9 @@ LOSSES = (
         "(1 - p_t)^gamma is computed in log space.",
         variants={
             "keras": Variant(
-                "keras.losses.BinaryFocalCrossentropy clips probabilities to [1e-7, 1 - 1e-7] "
-                "and applies alpha only with apply_class_balancing=True: pass -p alpha=-1 "
-                "for its default.",
+                "keras.losses.BinaryFocalCrossentropy clips probabilities to [1e-7, "
+                "1 - 1.19e-7] (its float32 bounds) and applies alpha only with "
+                "apply_class_balancing=True: pass -p alpha=-1 for its default.",
                 fn=_focal_keras,
             )
         },

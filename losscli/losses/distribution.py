@@ -14,6 +14,7 @@ from losscli.errors import param
 from losscli.losses import _checks
 from losscli.losses._common import (
     KERAS_EPSILON,
+    keras_clip,
     pairwise_inputs,
     row_mean,
     row_sum,
@@ -120,8 +121,8 @@ def _kl_torch(predictions, targets, *, log_input=AUTO, log_target=AUTO, normaliz
 def _kl_keras(predictions, targets, *, log_input=AUTO, log_target=AUTO, normalize=False):
     q = np.exp(as_log(predictions, log_input, normalize))
     p = np.exp(as_log(targets, log_target, normalize))
-    q = np.clip(q, KERAS_EPSILON, 1.0)
-    p = np.clip(p, KERAS_EPSILON, 1.0)
+    q = keras_clip(q, high=1.0)
+    p = keras_clip(p, high=1.0)
     return row_sum(p * np.log(p / q))
 
 

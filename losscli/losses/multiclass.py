@@ -15,8 +15,8 @@ import numpy as np
 
 from losscli.losses import _checks
 from losscli.losses._common import (
-    KERAS_EPSILON,
     clamped_log,
+    keras_clip,
     log_softmax,
     math_log,
     one_hot,
@@ -134,7 +134,7 @@ def _keras_log_probabilities(x: np.ndarray, from_logits: bool, keras: bool) -> n
         return log_softmax(x, axis=-1)
     if keras:
         p = x / x.sum(axis=-1, keepdims=True)
-        return np.log(np.clip(p, KERAS_EPSILON, 1.0 - KERAS_EPSILON))
+        return np.log(keras_clip(p))
     return clamped_log(x)
 
 
@@ -410,8 +410,8 @@ _FROM_LOGITS_FALSE = Param(
     "from_logits", "bool", False, "predictions are logits, not probabilities"
 )
 _KERAS_NOTE = (
-    "Keras rescales each probability row to sum to 1 and clips it to [1e-7, 1 - 1e-7] "
-    "before the log, so p = 0 costs 16.1 rather than 100."
+    "Keras rescales each probability row to sum to 1 and clips it to [1e-7, 1 - 1.19e-7] "
+    "(its float32 bounds) before the log, so p = 0 costs 16.1 rather than 100."
 )
 
 

@@ -62,6 +62,9 @@ class Accumulator:
         return value if finalize is None or not math.isfinite(value) else finalize(value)
 
     def value(self, weights_origin: str) -> float:
-        if self.overall.weight_total <= 0:
+        """The loss over every row. Weights adding up to 0 leave a weighted mean undefined;
+        a sum (and Keras's sum over N) is then 0."""
+        weighted_mean = self.reduction != "sum" and not self.reducer.batch_mean
+        if weighted_mean and self.overall.weight_total <= 0:
             raise InputError(f"the weights ({weights_origin}) add up to 0")
         return self.reduce(self.overall)
