@@ -310,3 +310,12 @@ def test_per_row_values_carry_the_sample_weights():
 def test_weighted_sum_coefficients_must_be_float64(spec, message):
     with pytest.raises(UsageError, match=message):
         losscli.compute(spec, P, Y)
+
+
+def test_weights_adding_up_to_zero():
+    zeros = np.zeros(4)
+    # sum_i w_i l_i = 0, and Keras divides that sum by N (sum_over_batch_size): 0 too.
+    assert losscli.compute("mse", P, Y, weights=zeros, reduction="sum").value == 0.0
+    assert losscli.compute("mse", P, Y, weights=zeros, convention="keras").value == 0.0
+    with pytest.raises(InputError, match="add up to 0"):
+        losscli.compute("mse", P, Y, weights=zeros)  # the weighted mean is undefined
