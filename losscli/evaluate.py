@@ -91,6 +91,8 @@ class _Stages:
         reducers = [loss.reducer(options.convention) for loss in losses]
         self.functions = [loss.function(options.convention) for loss in losses]
         self.per_row = options.reduction == "none"
+        self.sums = options.reduction == "sum"
+        self.convention = options.convention
         self.collect = collect
         self.preparer = Preparer(plan.specs, losses, plan.origins, options.nan)
         self.diagnostics = Diagnostics(losses, plan.origins, options.convention)
@@ -112,6 +114,10 @@ class _Stages:
                 self.diagnostics.run(i, own, request.params, prepared)
                 rows = self.functions[i](**own, **request.params)
                 rows = rows if isinstance(rows, Rows) else Rows(rows)
+                if self.sums:
+                    factor = request.loss.sum_factor(self.convention, own)
+                    if factor != 1.0:
+                        rows = Rows(np.asarray(rows.values) * factor)
             if self.per_row:
                 self.row_values[i].add(rows, prepared.weights, prepared)
             else:

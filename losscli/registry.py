@@ -279,6 +279,9 @@ class Loss:
     variants: Mapping[str, Variant] = field(default_factory=dict)
     streamable: bool = True
     per_row_instead: str | None = None
+    # For a loss whose per-row value is the mean over a row's elements: their number per
+    # row, from the arrays. PyTorch's reduction='sum' adds elements, not rows.
+    row_elements: Callable[..., int] | None = None
 
     @property
     def reductions(self) -> tuple[str, ...]:
@@ -294,6 +297,31 @@ class Loss:
                 hint += f" (use {self.per_row_instead} for per-row values)"
         allowed = " or ".join(option("reduction", r) for r in self.reductions)
         raise UsageError(f"{self.name} supports only {allowed}{hint}")
+
+    def convention_notes(self) -> dict[str, str]:
+        """What each --convention changes for this loss, in words."""
+        notes: dict[str, list[str]] = {name: [] for name in CONVENTION_CHOICES}
+        for name, variant in self.variants.items():
+            notes[name].append(variant.note)
+        if self.row_elements is not None:
+            notes["torch"].append(
+                "--reduction sum adds every element, as PyTorch's reduction='sum' does "
+                "(by default a row counts once, with the mean of its elements)."
+            )
+        for name in sorted(BATCH_MEAN_CONVENTIONS):
+            own = self.variants.get(name)
+            if self.reductions != ("mean",) and (own is None or own.batch_mean is None):
+                notes[name].append(
+                    "A weighted mean divides by the number of rows, not by the sum of the "
+                    "weights (Keras's sum_over_batch_size)."
+                )
+        return {name: " ".join(text) for name, text in notes.items() if text}
+
+    def sum_factor(self, convention: str | None, arrays: Mapping[str, Any]) -> float:
+        """What each per-row value counts for in a sum under ``convention``."""
+        if convention != "torch" or self.row_elements is None:
+            return 1.0
+        return float(self.row_elements(**arrays))
 
     def reducer(self, convention: str | None = None) -> Reducer:
         """The reduction rule of this loss under ``convention``."""
@@ -346,7 +374,7 @@ class Loss:
             "properties": sorted(self.properties),
             "convention": self.convention,
             "convention_detail": self.convention_detail,
-            "other_conventions": {k: v.note for k, v in self.variants.items()},
+            "other_conventions": self.convention_notes(),
             "when_to_use": self.when_to_use,
             "pitfalls": list(self.pitfalls),
         }

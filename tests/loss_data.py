@@ -149,7 +149,7 @@ DATA = {
         ["mse", "mae", "rmse", "mape", "msle", "huber", "smooth_l1", "log_cosh", "pinball"],
         real_pair,
     ),
-    "tweedie": positive_pair,
+    **dict.fromkeys(["tweedie", "poisson_deviance", "gamma_deviance", "rmsle"], positive_pair),
     **dict.fromkeys(["bce", "focal"], binary_probabilities),
     "brier": probabilities_one_hot,  # multi-class: one-hot targets (multi-label has no Brier)
     "bce_with_logits": binary_logits,

@@ -1,7 +1,9 @@
 """Every loss against values computed by PyTorch, scikit-learn, Keras, scipy or mpmath.
 
-The values were produced by tests/fixtures/make_fixtures.py (regression) and
-tests/fixtures/make_catalogue_fixtures.py (everything else); each case names its source.
+The values were produced by tests/fixtures/make_fixtures.py (regression),
+tests/fixtures/make_catalogue_fixtures.py (everything else) and
+tests/fixtures/make_convention_fixtures.py (what --convention must reproduce); each case
+names its source.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from losscli.catalogue import default_registry
 from losscli.evaluate import evaluate, evaluate_arrays
 from losscli.requests import Options, resolve_requests
 
-CASES = (
-    FIXTURES["cases"] + json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"]
-)
+CASES = [
+    *FIXTURES["cases"],
+    *json.loads((ROOT / "tests/fixtures/catalogue.json").read_text())["cases"],
+    *json.loads((ROOT / "tests/fixtures/conventions.json").read_text())["cases"],
+]
 
 
 def _id(case):

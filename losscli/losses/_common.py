@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from losscli.errors import UsageError
 from losscli.registry import Input
+
+
+def elements_per_row(name: str = "predictions") -> Callable[..., int]:
+    """The number of values in a row of input ``name``: what a per-row mean averages."""
+
+    def count(**arrays: Any) -> int:
+        return int(np.prod(np.shape(arrays[name])[1:], dtype=np.int64))
+
+    return count
 
 
 def row_mean(x: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from losscli.losses import _checks
 from losscli.losses._common import (
     clamped_log,
+    elements_per_row,
     keras_clip,
     log_sigmoid,
     math_log,
@@ -364,6 +365,7 @@ LOSSES = (
         inputs=BINARY_INPUTS,
         params=(_FROM_LOGITS, _POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce,
+        row_elements=elements_per_row(),
         reference=_rowwise(_ref_bce),
         convention="PyTorch",
         convention_detail="torch.nn.BCELoss (log clamped at -100); from_logits=true is "
@@ -387,6 +389,7 @@ LOSSES = (
         inputs=LOGIT_INPUTS,
         params=(_POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce_with_logits,
+        row_elements=elements_per_row(),
         reference=_rowwise(lambda p, y, j, **k: _ref_bce(p, y, j, from_logits=True, **k)),
         convention="PyTorch",
         convention_detail="torch.nn.BCEWithLogitsLoss(pos_weight=None); equals Keras "
@@ -421,6 +424,7 @@ LOSSES = (
             Param("gamma", "float", 2.0, "focusing strength; 0 gives weighted bce", low=0.0),
         ),
         fn=focal,
+        row_elements=elements_per_row(),
         reference=_rowwise(_ref_focal),
         convention="PyTorch",
         convention_detail="torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2) on logits "
@@ -490,6 +494,7 @@ LOSSES = (
         formula="l = mean_k log(1 + exp(-y x))",
         inputs=MARGIN_INPUTS,
         fn=soft_margin,
+        row_elements=elements_per_row(),
         reference=_rowwise(_ref_soft_margin),
         convention="PyTorch",
         convention_detail="torch.nn.SoftMarginLoss; labels must be -1 or 1 (0 is not converted).",

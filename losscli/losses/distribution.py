@@ -14,6 +14,7 @@ from losscli.errors import param
 from losscli.losses import _checks
 from losscli.losses._common import (
     KERAS_EPSILON,
+    elements_per_row,
     keras_clip,
     pairwise_inputs,
     row_mean,
@@ -348,6 +349,7 @@ LOSSES = (
             _normalize("predictions and targets"),
         ),
         fn=kl_div,
+        row_elements=elements_per_row(),
         reference=_ref_kl,
         convention="PyTorch",
         convention_detail="torch.nn.KLDivLoss(reduction='batchmean'): input log Q, target P. "

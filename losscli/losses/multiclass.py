@@ -129,6 +129,11 @@ def nll(
     return _indexed_nll(predictions, targets, weights, ignore_index, 0.0)
 
 
+def _pixels(predictions: np.ndarray, **_: Any) -> int:
+    """Positions a dense (N, C, H, W) row averages over: its H W pixels (1 for (N, C))."""
+    return int(np.prod(predictions.shape[2:], dtype=np.int64))
+
+
 def _keras_log_probabilities(x: np.ndarray, from_logits: bool, keras: bool) -> np.ndarray:
     if from_logits:
         return log_softmax(x, axis=-1)
@@ -430,6 +435,7 @@ LOSSES = (
         inputs=TORCH_INPUTS,
         params=(_FROM_LOGITS_TRUE, _CLASS_WEIGHTS, _IGNORE_INDEX, _LABEL_SMOOTHING),
         fn=cross_entropy,
+        row_elements=_pixels,
         reference=_ref_cross_entropy,
         convention="PyTorch",
         convention_detail="torch.nn.CrossEntropyLoss: with class weights the mean divides "

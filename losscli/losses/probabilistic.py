@@ -13,6 +13,7 @@ from losscli.losses._common import (
     KERAS_EPSILON,
     REGRESSION_INPUTS,
     any_per_row,
+    elements_per_row,
     elementwise_reference,
     pairwise_inputs,
     row_mean,
@@ -177,6 +178,41 @@ def _ref_gaussian_nll(predictions, targets, var, full=False, eps=1e-6):
     return np.array(out)
 
 
+def poisson_deviance(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Poisson deviance per row (scikit-learn mean_poisson_deviance): Tweedie power 1.
+
+    l = mean_d 2 (y log(y / mu) - y + mu),  with 0 log 0 = 0
+
+    >>> poisson_deviance(np.array([2.0]), np.array([1.0]))  # doctest: +ELLIPSIS
+    array([0.6137...])
+    """
+    return tweedie(predictions, targets, power=1.0)
+
+
+def gamma_deviance(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Gamma deviance per row (scikit-learn mean_gamma_deviance): Tweedie power 2.
+
+    l = mean_d 2 (log(mu / y) + y / mu - 1)
+
+    >>> gamma_deviance(np.array([2.0]), np.array([1.0]))  # doctest: +ELLIPSIS
+    array([0.3862...])
+    """
+    return tweedie(predictions, targets, power=2.0)
+
+
+def _fixed_power_checks(name: str, power: float) -> tuple[Check, ...]:
+    return (
+        Check(
+            rows=lambda predictions, targets, **_: _tweedie_domain(predictions, targets, power),
+            error=True,
+            details=lambda predictions, targets, **_: _tweedie_domain_text(
+                predictions, targets, power
+            ),
+            message=name + ": row {row} is outside the domain: {need}",
+        ),
+    )
+
+
 def _ref_tweedie(mu, y, power=0.0):
     p = power
     if p == 0:
@@ -212,6 +248,7 @@ LOSSES = (
             Param("eps", "float", 1e-8, "added to rates before the log", low=0.0),
         ),
         fn=poisson_nll,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(_ref_poisson_nll),
         convention="PyTorch",
         convention_detail="torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8); "
@@ -233,6 +270,7 @@ LOSSES = (
             "predictions", "predicted rates (> 0)", "targets", "observed counts, same shape"
         ),
         fn=poisson,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(lambda p, y: p - y * math.log(p + KERAS_EPSILON)),
         convention="Keras",
         convention_detail="keras.losses.Poisson (epsilon 1e-7).",
@@ -266,6 +304,7 @@ LOSSES = (
             ),
         ),
         fn=gaussian_nll,
+        row_elements=elements_per_row(),
         reference=_ref_gaussian_nll,
         convention="PyTorch",
         convention_detail="torch.nn.GaussianNLLLoss(full=False, eps=1e-6).",
@@ -306,6 +345,42 @@ LOSSES = (
                 message="tweedie: row {row} is outside the domain: {need}",
             ),
         ),
+        properties=frozenset({"nonnegative", "zero_at_perfect"}),
+    ),
+    Loss(
+        name="poisson_deviance",
+        aliases=("mean_poisson_deviance",),
+        family="probabilistic",
+        summary="Poisson deviance of predicted means: Tweedie deviance with power 1.",
+        formula="l = 2 (y log(y/mu) - y + mu), 0 log 0 = 0",
+        inputs=pairwise_inputs(
+            "predictions", "predicted means mu > 0", "targets", "observed counts >= 0"
+        ),
+        fn=poisson_deviance,
+        reference=elementwise_reference(lambda mu, y: _ref_tweedie(mu, y, 1.0)),
+        convention="scikit-learn",
+        convention_detail="sklearn.metrics.mean_poisson_deviance (= tweedie with power 1).",
+        when_to_use="Count data scored on predicted means, as scikit-learn's Poisson "
+        "regressors are.",
+        checks=_fixed_power_checks("poisson_deviance", 1.0),
+        properties=frozenset({"nonnegative", "zero_at_perfect"}),
+    ),
+    Loss(
+        name="gamma_deviance",
+        aliases=("mean_gamma_deviance",),
+        family="probabilistic",
+        summary="Gamma deviance of predicted means: Tweedie deviance with power 2.",
+        formula="l = 2 (log(mu/y) + y/mu - 1)",
+        inputs=pairwise_inputs(
+            "predictions", "predicted means mu > 0", "targets", "observed values > 0"
+        ),
+        fn=gamma_deviance,
+        reference=elementwise_reference(lambda mu, y: _ref_tweedie(mu, y, 2.0)),
+        convention="scikit-learn",
+        convention_detail="sklearn.metrics.mean_gamma_deviance (= tweedie with power 2).",
+        when_to_use="Positive, right-skewed targets (claim sizes, durations) whose spread "
+        "grows with their mean.",
+        checks=_fixed_power_checks("gamma_deviance", 2.0),
         properties=frozenset({"nonnegative", "zero_at_perfect"}),
     ),
 )

@@ -10,7 +10,12 @@ import math
 
 import numpy as np
 
-from losscli.losses._common import REGRESSION_INPUTS, elementwise_reference, row_mean
+from losscli.losses._common import (
+    REGRESSION_INPUTS,
+    elements_per_row,
+    elementwise_reference,
+    row_mean,
+)
 from losscli.registry import Check, Loss, Param, Variant
 
 KERAS_EPSILON = 1e-7
@@ -190,6 +195,26 @@ def _negative_values(predictions: np.ndarray, targets: np.ndarray, **_: float) -
     return _any_per_row((predictions < 0) | (targets < 0))
 
 
+def _msle_sklearn(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    # scikit-learn takes log1p of values above -1 as they are (no clipping).
+    d = np.log1p(predictions) - np.log1p(targets)
+    return row_mean(d * d)
+
+
+def _at_most_minus_one(predictions: np.ndarray, targets: np.ndarray, **_: float) -> np.ndarray:
+    return _any_per_row((predictions <= -1) | (targets <= -1))
+
+
+def _log1p_domain(name: str, conventions: frozenset[str | None] | None = None) -> Check:
+    return Check(
+        rows=_at_most_minus_one,
+        error=True,
+        message=name + ": row {row} holds a value <= -1 in predictions ({origin_predictions}) "
+        "or targets ({origin_targets}); log(1 + x) needs x > -1",
+        conventions=conventions,
+    )
+
+
 _OUTLIERS = "Robust to outliers: errors beyond the threshold grow linearly, not quadratically."
 
 LOSSES = (
@@ -201,6 +226,7 @@ LOSSES = (
         formula="l = mean_d (p - y)^2",
         inputs=REGRESSION_INPUTS,
         fn=mse,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(lambda p, t: (p - t) ** 2),
         convention="PyTorch",
         convention_detail="torch.nn.MSELoss; equals Keras MeanSquaredError and "
@@ -220,6 +246,7 @@ LOSSES = (
         formula="l = mean_d |p - y|",
         inputs=REGRESSION_INPUTS,
         fn=mae,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(lambda p, t: abs(p - t)),
         convention="PyTorch",
         convention_detail="torch.nn.L1Loss; equals Keras MeanAbsoluteError and "
@@ -260,6 +287,7 @@ LOSSES = (
         formula="l = 100 * mean_d |y - p| / max(|y|, 1e-7)",
         inputs=REGRESSION_INPUTS,
         fn=mape,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(lambda p, t: 100 * abs(t - p) / max(abs(t), KERAS_EPSILON)),
         convention="Keras",
         convention_detail="keras.losses.MeanAbsolutePercentageError (percent, epsilon 1e-7).",
@@ -306,6 +334,7 @@ LOSSES = (
         formula="l = mean_d (log(1 + max(p, 1e-7)) - log(1 + max(y, 1e-7)))^2",
         inputs=REGRESSION_INPUTS,
         fn=msle,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(_ref_msle),
         convention="Keras",
         convention_detail="keras.losses.MeanSquaredLogarithmicError: negative values are "
@@ -318,12 +347,21 @@ LOSSES = (
                 "losscli warns when it sees them."
             ),
         ),
+        variants={
+            "sklearn": Variant(
+                "sklearn.metrics.mean_squared_log_error takes log(1 + x) of values above -1 "
+                "as they are (no clipping) and refuses values <= -1.",
+                fn=_msle_sklearn,
+            )
+        },
         checks=(
             Check(
                 rows=_negative_values,
                 message="{count} of {n} rows have negative predictions or targets; MSLE clips "
                 "them to 1e-7 (Keras convention).",
+                conventions=frozenset({None, "torch", "keras"}),
             ),
+            _log1p_domain("msle", frozenset({"sklearn"})),
         ),
         properties=_SYMMETRIC,
     ),
@@ -347,6 +385,7 @@ LOSSES = (
             ),
         ),
         fn=huber,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(_ref_huber),
         convention="PyTorch",
         convention_detail="torch.nn.HuberLoss(delta=1.0); equals keras.losses.Huber.",
@@ -377,6 +416,7 @@ LOSSES = (
             ),
         ),
         fn=smooth_l1,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(
             lambda p, t, beta: abs(p - t) if beta == 0 else _ref_smooth_l1(p, t, beta)
         ),
@@ -395,6 +435,7 @@ LOSSES = (
         formula="l = mean_d log(cosh(p - y))",
         inputs=REGRESSION_INPUTS,
         fn=log_cosh,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(_ref_log_cosh),
         convention="Keras",
         convention_detail="keras.losses.LogCosh, evaluated without overflow for residuals "
@@ -413,6 +454,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         params=(Param("alpha", "float", 0.5, "the quantile being predicted", low=0.0, high=1.0),),
         fn=pinball,
+        row_elements=elements_per_row(),
         reference=elementwise_reference(_ref_pinball),
         convention="scikit-learn",
         convention_detail="sklearn.metrics.mean_pinball_loss(alpha=0.5); at alpha 0.5 it is "
@@ -423,5 +465,25 @@ LOSSES = (
             ("alpha is the quantile the predictions are meant to be, not a weight to tune."),
         ),
         properties=_BASIC,
+    ),
+    Loss(
+        name="rmsle",
+        aliases=("root_mean_squared_log_error",),
+        family="regression",
+        summary="Root mean squared logarithmic error: the square root of the (weighted) MSLE.",
+        formula="RMSLE = sqrt( sum_i w_i mean_d (log(1 + p) - log(1 + y))^2 / sum_i w_i )",
+        inputs=REGRESSION_INPUTS,
+        fn=_msle_sklearn,
+        reference=elementwise_reference(lambda p, t: (math.log1p(p) - math.log1p(t)) ** 2),
+        finalize=math.sqrt,
+        per_row_instead="msle",
+        convention="scikit-learn",
+        convention_detail="sklearn.metrics.root_mean_squared_log_error: values above -1 as "
+        "they are; for (N, D) inputs losscli takes the root of the overall mean (sklearn "
+        "averages the D per-column roots).",
+        when_to_use="Reporting MSLE on the scale of log(1 + y): relative errors of "
+        "non-negative targets spanning orders of magnitude.",
+        checks=(_log1p_domain("rmsle"),),
+        properties=_SYMMETRIC,
     ),
 )
