@@ -310,7 +310,7 @@ class Loss:
             )
         for name in sorted(BATCH_MEAN_CONVENTIONS):
             own = self.variants.get(name)
-            if self.reductions != ("mean",) and (own is None or own.batch_mean is None):
+            if own is None or own.batch_mean is None:
                 notes[name].append(
                     "A weighted mean divides by the number of rows, not by the sum of the "
                     "weights (Keras's sum_over_batch_size)."
