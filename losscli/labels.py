@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -26,6 +27,10 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
 
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            # An empty cell is a missing label, as a null in Parquet is.
+            blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+            column = pc.if_else(blank, pa.scalar(None, column.type), column)
         encoded = pc.dictionary_encode(column, null_encoding="encode")
         codes = np.asarray(to_numpy(encoded.indices, "labels"), dtype=np.int64)
         return codes, encoded.dictionary.to_pylist()
@@ -38,6 +43,29 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
         return codes, [*uniques.tolist(), None]
     uniques, codes = np.unique(array, return_inverse=True)
     return codes.astype(np.int64, copy=False), uniques.tolist()
+
+
+# A number as a key: no superfluous leading zeros ("001" is an identifier, not 1).
+_NUMBER = re.compile(r"^\s*[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$")
+
+
+def _numeric_keys(texts: np.ndarray, where: str) -> np.ndarray | None:
+    """Text keys as numbers when every one is written as a number; else None."""
+    if not all(_NUMBER.match(t) for t in texts.tolist()):
+        return None
+    values = texts.astype(np.float64)
+    return _integral(values, where)
+
+
+def _integral(values: np.ndarray, where: str) -> np.ndarray:
+    """Whole-number keys as int64 (so 1.0 and 1 are the same key), others as floats."""
+    missing = ~np.isfinite(values)
+    if missing.any():
+        raise InputError(f"{where}: row {int(np.argmax(missing)) + 1} has no key")
+    whole = values == np.round(values)
+    if whole.all() and (np.abs(values) < 2.0**62).all():
+        return values.astype(np.int64)
+    return values
 
 
 def tidy(labels: list[Any]) -> list[Any]:
@@ -65,9 +93,9 @@ def sort_key(label: Any) -> tuple[int, Any]:
 
 
 def keys(column: Any, where: str) -> np.ndarray:
-    """A join-key column as an int64 array when every key is an integer, else as text."""
+    """A join-key column as int64 when every key is a whole number (written 1, 1.0 or 1e0,
+    in text or as numbers), as floats when every key is a number, else as text."""
     if _is_arrow(column):
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         from losscli.readers.arrow_columns import is_numeric, to_numpy
@@ -76,27 +104,19 @@ def keys(column: Any, where: str) -> np.ndarray:
             first = int(np.argmax(~np.asarray(column.is_valid())))
             raise InputError(f"{where}: row {first + 1} has no key")
         if is_numeric(column.type):
-            array = to_numpy(column, where)
-        else:
-            blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(column), ""))
-            if blank.any():
-                raise InputError(f"{where}: row {int(np.argmax(blank)) + 1} has no key")
-            try:
-                return to_numpy(pc.cast(column, pa.int64()), where)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                return np.asarray(column.to_pylist(), dtype=str)
-    else:
-        array = np.asarray(column)
-    if array.dtype.kind == "f":
-        missing = ~np.isfinite(array)
-        if missing.any():
-            raise InputError(f"{where}: row {int(np.argmax(missing)) + 1} has no key")
-        if (array == np.round(array)).all():
-            return array.astype(np.int64)
-        return array
-    if array.dtype.kind in "iub":
-        return array.astype(np.int64)
-    return array.astype(str)
+            return _integral(np.asarray(to_numpy(column, where), dtype=np.float64), where)
+        blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(column), ""))
+        if blank.any():
+            raise InputError(f"{where}: row {int(np.argmax(blank)) + 1} has no key")
+        texts = np.asarray(column.to_pylist(), dtype=str)
+        numeric = _numeric_keys(texts, where)
+        return texts if numeric is None else numeric
+    array = np.asarray(column)
+    if array.dtype.kind in "fiub":
+        return _integral(array.astype(np.float64), where)
+    texts = array.astype(str)
+    numeric = _numeric_keys(texts, where)
+    return texts if numeric is None else numeric
 
 
 class GroupCoder:

@@ -357,3 +357,55 @@ class TestKlReadsTheSpaceFromTheData:
         assert losscli.compute(
             "js_divergence", 2 * self.q, self.p, normalize=True
         ).value == pytest.approx(js, rel=1e-12)
+
+
+def test_keys_and_group_labels_compare_as_the_user_means(run, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [2, 1], "y": [2.0, 1.5]}), tmp_path / "y.parquet")
+    (tmp_path / "a.csv").write_text("id,yhat\n1.0,1\n2.0,2\n")  # 1.0 is the key 1
+    ok = run(
+        "compute",
+        "mse",
+        tmp_path / "a.csv",
+        tmp_path / "y.parquet",
+        "--on",
+        "id",
+        "--col",
+        "targets=y",
+        "-o",
+        "json",
+    )
+    assert ok.code == 0, ok.stderr
+    assert ok.value() == pytest.approx(0.125)  # (1 - 1.5)^2 / 2
+    (tmp_path / "b.csv").write_text("id,yhat\n001,1\n002,2\n")  # 001 is an identifier, not 1
+    refused = run(
+        "compute",
+        "mse",
+        tmp_path / "b.csv",
+        tmp_path / "y.parquet",
+        "--on",
+        "id",
+        "--col",
+        "targets=y",
+    )
+    assert refused.code == 2 and "keys do not match" in refused.stderr
+    # An empty CSV label is the missing group, like a Parquet null; a label may span lines.
+    (tmp_path / "g.csv").write_text('yhat,region\n1,\n2,"north\nwest"\n3,north\n')
+    np.save(tmp_path / "t.npy", np.array([1.0, 2.0, 4.0]))
+    grouped = run(
+        "compute",
+        "mse",
+        tmp_path / "g.csv",
+        tmp_path / "t.npy",
+        "--col",
+        "predictions=yhat",
+        "--group-by",
+        "region",
+        "-o",
+        "json",
+    )
+    assert grouped.code == 0, grouped.stderr
+    groups = {g["group"]: g["value"] for g in grouped.json()["results"][0]["groups"]}
+    assert groups == {"north": 1.0, "north\nwest": 0.0, None: 0.0}

@@ -101,6 +101,8 @@ class CsvTable(Table):
         self.columns = list(self.file_columns)
         self.n_rows = None
         self.trailing_blank = self._trailing_blank_lines()
+        # Quoted fields spanning lines (text labels) need a slower parse: tried on failure.
+        self.newlines_in_values = False
 
     def _trailing_blank_lines(self) -> int:
         """Blank lines at the very end of the file: an editor's habit, not rows of data."""
@@ -143,7 +145,11 @@ class CsvTable(Table):
         )
         # A blank line is a row of missing values, not nothing: skipping it would pair every
         # later row with the wrong row of the other files.
-        parse = pacsv.ParseOptions(delimiter=self.delimiter, ignore_empty_lines=False)
+        parse = pacsv.ParseOptions(
+            delimiter=self.delimiter,
+            ignore_empty_lines=False,
+            newlines_in_values=self.newlines_in_values,
+        )
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() if name in labels else pa.float64() for name in names},
             include_columns=names,
@@ -163,7 +169,10 @@ class CsvTable(Table):
         try:
             table = pacsv.read_csv(self.path, *self._options(names, labels))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise self._locate_error(names, labels, exc) from None
+            if self.newlines_in_values:
+                raise self._locate_error(names, labels, exc) from None
+            self.newlines_in_values = True
+            return self._read_table(names, labels)
         except OSError as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         table = table.slice(0, max(0, table.num_rows - self.trailing_blank))
