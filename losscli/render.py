@@ -13,6 +13,7 @@ from typing import IO, Any
 from losscli.jsonout import Encoder, dumps
 
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
+TABLE_GROUPS = 200  # groups a table shows a loss (a terminal holds no more)
 
 
 def number(value: float | None) -> str:
@@ -129,9 +130,13 @@ def results_table(records: Sequence[Mapping[str, Any]]):
             table.add_row(str(i + 1), *(number(r["values"][i]) for r in records))
             previous = i
         return table
-    table = Table()
     tasks = any("task" in r for r in records)
     grouped = any("groups" in r for r in records)
+    most = max((len(r.get("groups", ())) for r in records), default=0)
+    caption = None
+    if most > TABLE_GROUPS:
+        caption = f"showing {TABLE_GROUPS} of {most} groups a loss; -o csv or -o json gives all"
+    table = Table(caption=caption)
     intervals = [r["confidence"] for r in records if "ci" in r]
     columns = ["task"] * tasks + ["loss"] + ["group"] * grouped + ["value"]
     columns += [f"{intervals[0]:.0%} CI" if intervals else ""] * bool(intervals)
@@ -143,7 +148,9 @@ def results_table(records: Sequence[Mapping[str, Any]]):
             no_wrap=name in ("value", columns[-4]),
         )
     for r in records:
-        for row, label in flat_rows([r]):
+        for position, (row, label) in enumerate(flat_rows([r])):
+            if position > TABLE_GROUPS:
+                break
             first = label is ...
             cells = [r.get("task", "") if first else ""] * tasks + [r["loss"] if first else ""]
             if grouped:

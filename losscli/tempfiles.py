@@ -22,12 +22,34 @@ def unregister(path: str) -> None:
         _MADE.remove(path)
 
 
+KEEP_FREE = 1 << 30  # what spooling stdin leaves free on the temporary folder's disk
+CHECK_EVERY = 256 << 20  # bytes spooled between two looks at the free space
+_BLOCK = 1 << 20
+
+
 def spool(stream: BinaryIO, prefix: str = "losscli-stdin-") -> str:
-    """Copy ``stream`` to a new temporary file and return its path."""
+    """Copy ``stream`` to a new temporary file and return its path.
+
+    Stops with an error rather than fill the disk (``yes 1 | losscli ...``).
+    """
+    from losscli.errors import InputError
+
     handle = tempfile.NamedTemporaryFile(prefix=prefix, delete=False)
     register(handle.name)
+    folder = os.path.dirname(handle.name)
+    written, next_check = 0, 0
     with handle:
-        shutil.copyfileobj(stream, handle, 1 << 20)
+        while block := stream.read(_BLOCK):
+            handle.write(block)
+            written += len(block)
+            if written < next_check:
+                continue
+            next_check = written + CHECK_EVERY
+            if shutil.disk_usage(folder).free < KEEP_FREE:
+                raise InputError(
+                    f"-: stdin holds more than {folder} has room for ({written >> 20} MiB so "
+                    "far); write it to a file and give that instead"
+                )
     return handle.name
 
 

@@ -409,3 +409,58 @@ def test_keys_and_group_labels_compare_as_the_user_means(run, tmp_path):
     assert grouped.code == 0, grouped.stderr
     groups = {g["group"]: g["value"] for g in grouped.json()["results"][0]["groups"]}
     assert groups == {"north": 1.0, "north\nwest": 0.0, None: 0.0}
+
+
+def test_stdin_is_never_spooled_until_the_disk_is_full(monkeypatch):
+    import io
+
+    from losscli import tempfiles
+    from losscli.errors import InputError
+
+    monkeypatch.setattr(tempfiles, "KEEP_FREE", 1 << 62)  # as if the disk were nearly full
+    monkeypatch.setattr(tempfiles, "CHECK_EVERY", 1 << 20)
+    try:
+        with pytest.raises(InputError, match="stdin holds more than .* has room for"):
+            tempfiles.spool(io.BytesIO(b"1\n" * (1 << 20)))
+    finally:
+        tempfiles.remove_all()
+
+
+def test_a_table_shows_at_most_200_groups_and_says_so(run, tmp_path):
+    n = 500
+    (tmp_path / "d.csv").write_text(
+        "yhat,y,g\n" + "".join(f"{i % 3},{i % 2},{i}\n" for i in range(n))
+    )
+    result = run(
+        "compute",
+        "mse",
+        tmp_path / "d.csv",
+        "--col",
+        "predictions=yhat",
+        "--col",
+        "targets=y",
+        "--group-by",
+        "g",
+        "-o",
+        "table",
+    )
+    assert result.code == 0
+    assert "showing 200 of 500 groups a loss; -o csv or -o json gives all" in result.stdout
+    assert (
+        len(
+            run(
+                "compute",
+                "mse",
+                tmp_path / "d.csv",
+                "--col",
+                "predictions=yhat",
+                "--col",
+                "targets=y",
+                "--group-by",
+                "g",
+                "-o",
+                "json",
+            ).json()["results"][0]["groups"]
+        )
+        == n
+    )
