@@ -445,7 +445,7 @@ def test_a_table_shows_at_most_200_groups_and_says_so(run, tmp_path):
         "table",
     )
     assert result.code == 0
-    assert "showing 200 of 500 groups a loss; -o csv or -o json gives all" in result.stdout
+    assert "showing 200 of 500 groups a loss" in " ".join(result.stdout.split())
     assert (
         len(
             run(
