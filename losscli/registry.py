@@ -103,6 +103,8 @@ class Param:
     def parse(self, text: str, owner: str) -> Any:
         """Turn the text of ``-p name=text`` into a checked value (ASCII digits only)."""
         value: Any
+        if self.default is None and text.strip().lower() == "none":
+            return None
         try:
             if not text.isascii() or "_" in text:
                 raise ValueError(text)
@@ -129,7 +131,7 @@ class Param:
             return self.parse(given, owner)
         value: Any
         try:
-            if given is None and self.kind == "floats":
+            if given is None and (self.kind == "floats" or self.default is None):
                 value = None
             elif given is None and self.kind == "bool" and self.default == AUTO:
                 value = AUTO

@@ -88,7 +88,9 @@ def unnormalised_probabilities(name: str, class_axis: int) -> tuple[Check, ...]:
     )
 
 
-def class_indices(name: str, class_axis: int, ignore: bool = True) -> tuple[Check, ...]:
+def class_indices(
+    name: str, class_axis: int, ignore: bool = True, ignore_param: str = "ignore_index"
+) -> tuple[Check, ...]:
     """Errors for class-index targets that are not integers or not among the classes.
 
     Targets are indices when they have one dimension fewer than the predictions.
@@ -108,14 +110,16 @@ def class_indices(name: str, class_axis: int, ignore: bool = True) -> tuple[Chec
         classes = predictions.shape[class_axis]
         bad = (targets < 0) | (targets >= classes)
         if ignore:
-            bad &= targets != params.get("ignore_index", -100)
+            skipped = params.get(ignore_param, -100)
+            if skipped is not None:
+                bad &= targets != skipped
         return any_per_row(bad)
 
     def classes(predictions: np.ndarray, **_: Any) -> dict[str, Any]:
         c = predictions.shape[class_axis]
         return {"classes": c, "last": c - 1}
 
-    skip = " or ignore_index" if ignore else ""
+    skip = f" or {ignore_param}" if ignore else ""
     return (
         Check(
             rows=fractional,

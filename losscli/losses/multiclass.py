@@ -172,11 +172,17 @@ def _categorical_keras(predictions, targets, **params):
 
 
 def sparse_categorical_crossentropy(
-    predictions: np.ndarray, targets: np.ndarray, *, from_logits: bool = False, _keras: bool = False
-) -> np.ndarray:
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    *,
+    from_logits: bool = False,
+    ignore_class: int | None = None,
+    _keras: bool = False,
+) -> np.ndarray | Rows:
     """Sparse categorical cross-entropy per row (Keras), integer targets, classes last.
 
-    l = -log p_y   (log clamped at -100)
+    l = -log p_y   (log clamped at -100);  rows with y = ignore_class are left out of the
+    mean, as Keras masks them
 
     >>> sparse_categorical_crossentropy(np.array([[0.2, 0.8]]), np.array([1]))
     ... # doctest: +ELLIPSIS
@@ -184,7 +190,17 @@ def sparse_categorical_crossentropy(
     """
     logp = _keras_log_probabilities(predictions, from_logits, _keras)
     index = np.clip(targets.astype(np.int64), 0, predictions.shape[-1] - 1)
-    return row_mean(-np.take_along_axis(logp, index[..., None], axis=-1)[..., 0])
+    values = -np.take_along_axis(logp, index[..., None], axis=-1)[..., 0]
+    if ignore_class is None:
+        return row_mean(values)
+    kept = targets != ignore_class
+    values = np.where(kept, values, 0.0)
+    if values.ndim == 1:
+        return Rows(values, norms=kept.astype(np.float64))
+    # Per-position labels: a row is the mean over the positions it keeps.
+    axes = tuple(range(1, values.ndim))
+    count = kept.sum(axis=axes)
+    return Rows(values.sum(axis=axes) / np.maximum(count, 1), norms=(count > 0) * 1.0)
 
 
 def _sparse_keras(predictions, targets, **params):
@@ -340,12 +356,16 @@ def _ref_categorical(predictions, targets, from_logits=False, label_smoothing=0.
     return np.array(out)
 
 
-def _ref_sparse(predictions, targets, from_logits=False):
-    out = []
+def _ref_sparse(predictions, targets, from_logits=False, ignore_class=None):
+    out, kept = [], []
     for x, y in zip(_rows(predictions), targets):
         logp = _ref_log_softmax(x) if from_logits else [math_log(v) for v in x]
-        out.append(-logp[int(y)])
-    return np.array(out)
+        keep = ignore_class is None or y != ignore_class
+        out.append(-logp[int(y)] if keep else 0.0)
+        kept.append(1.0 if keep else 0.0)
+    if ignore_class is None:
+        return np.array(out)
+    return Rows(np.array(out), norms=np.array(kept))
 
 
 def _ref_focal(
@@ -518,7 +538,15 @@ LOSSES = (
             Input("predictions", ("N", "*D", "C"), "probabilities (or logits), (N, C)"),
             Input("targets", ("N", "*D"), "class indices", kind="label"),
         ),
-        params=(_FROM_LOGITS_FALSE,),
+        params=(
+            _FROM_LOGITS_FALSE,
+            Param(
+                "ignore_class",
+                "int",
+                None,
+                "a label whose rows are left out (Keras's mask); none: every label counts",
+            ),
+        ),
         fn=sparse_categorical_crossentropy,
         reference=_ref_sparse,
         convention="Keras",
@@ -529,7 +557,9 @@ LOSSES = (
         checks=(
             _checks.logits_given_as_probabilities("sparse_categorical_crossentropy"),
             _checks.probabilities_given_as_logits("sparse_categorical_crossentropy", class_axis=-1),
-            *_checks.class_indices("sparse_categorical_crossentropy", -1, ignore=False),
+            *_checks.class_indices(
+                "sparse_categorical_crossentropy", -1, ignore_param="ignore_class"
+            ),
         ),
         properties=_NONNEG,
     ),

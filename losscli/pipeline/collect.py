@@ -50,7 +50,8 @@ class RowParts:
         if self.reduction == "sum":
             numerator, denominator = values * w, None
         elif self.reducer.batch_mean:
-            numerator, denominator = means * w, np.ones(len(values))
+            kept = np.ones(len(values)) if rows.norms is None else rows.norms != 0
+            numerator, denominator = means * w, np.asarray(kept, dtype=np.float64)
         else:
             numerator = means * w
             denominator = w * (1.0 if rows.norms is None else rows.norms)

@@ -35,6 +35,7 @@ class Partial:
     weights: list[float] = field(default_factory=list)
     scales: list[float] = field(default_factory=list)
     count: int = 0
+    counted: int = 0  # rows that count in Keras's mean: not masked out (norm 0)
 
     def add(
         self,
@@ -59,6 +60,9 @@ class Partial:
             weight,
             len(values),
             scale,
+            len(values)
+            if norms is None
+            else int(np.count_nonzero(np.broadcast_to(norms, values.shape))),
         )
 
     def add_sums(
@@ -69,6 +73,7 @@ class Partial:
         weight: float,
         count: int,
         scale: float = 1.0,
+        counted: int | None = None,
     ) -> None:
         """Add rows already summed: sum w v, sum w m, sum w r, sum w and their number, with
         the weights divided by ``scale``."""
@@ -78,6 +83,7 @@ class Partial:
         self.weights.append(float(weight))
         self.scales.append(float(scale))
         self.count += int(count)
+        self.counted += int(count if counted is None else counted)
 
     def merge(self, other: Partial) -> Partial:
         return Partial(
@@ -87,6 +93,7 @@ class Partial:
             self.weights + other.weights,
             self.scales + other.scales,
             self.count + other.count,
+            self.counted + other.counted,
         )
 
     @property
@@ -121,5 +128,8 @@ class Partial:
         return self._relative(self.numerators) / denominator
 
     def mean_over_rows(self) -> float:
-        """sum_i w_i m_i / N: Keras's ``sum_over_batch_size``."""
-        return self.scale * (self._relative(self.numerators) / self.count)
+        """sum_i w_i m_i / N: Keras's ``sum_over_batch_size`` (N counts the rows a mask keeps;
+        NaN when it keeps none)."""
+        if self.counted == 0:
+            return math.nan
+        return self.scale * (self._relative(self.numerators) / self.counted)

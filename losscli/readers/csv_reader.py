@@ -48,14 +48,17 @@ BLOCK_BYTES = 16 << 20
 
 
 def _is_number(text: str) -> bool:
+    """What pyarrow reads as a number: ASCII digits only (float() also takes '١٢٣')."""
     stripped = text.strip()
     if stripped in NULL_TOKENS:
         return True
+    if not stripped.isascii() or "_" in stripped:
+        return False
     try:
         float(stripped)
     except ValueError:
         return False
-    return "_" not in stripped
+    return True
 
 
 def _available_memory() -> int:
