@@ -229,11 +229,13 @@ def soft_margin(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return row_mean(softplus(-targets * predictions))
 
 
-def brier(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def brier(
+    predictions: np.ndarray, targets: np.ndarray, *, pos_label: float | None = None
+) -> np.ndarray:
     """Brier score per row (scikit-learn brier_score_loss).
 
     binary (N,):  l = (p - y)^2, labels 0/1 or -1/1 (-1 is the negative class, as
-    scikit-learn's pos_label=1)
+    scikit-learn's pos_label=1); with ``pos_label`` any two labels, y = [label = pos_label]
     C classes (N, C), one-hot or index targets:  l = s * sum_c (p_c - y_c)^2,
     s = 1/2 for C = 2 (so it equals the binary score) and 1 for C >= 3.
 
@@ -241,7 +243,11 @@ def brier(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     array([0.04, 0.09])
     """
     if predictions.ndim == 1:
-        d = predictions - np.where(targets == -1, 0.0, targets)
+        if pos_label is not None:
+            y = (targets == pos_label).astype(np.float64)
+        else:
+            y = np.where(targets == -1, 0.0, targets)
+        d = predictions - y
         return d * d
     if targets.ndim == 1:
         targets = one_hot(targets, predictions.shape[1])
@@ -250,10 +256,20 @@ def brier(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return scale * (d * d).sum(axis=1)
 
 
-def _not_binary_labels(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Binary targets other than 0/1 or -1/1 (in a chunk that holds both 0 and -1, the -1s)."""
+def _not_binary_labels(
+    predictions: np.ndarray, targets: np.ndarray, pos_label: float | None = None
+) -> np.ndarray:
+    """Binary targets other than 0/1 or -1/1 (in a chunk that holds both 0 and -1, the -1s);
+    with ``pos_label``, a chunk's third distinct label."""
     if predictions.ndim != 1:
         return np.zeros(len(targets), dtype=bool)
+    if pos_label is not None:
+        others = np.unique(targets[targets != pos_label])
+        return (
+            (targets != pos_label) & (targets != others[0])
+            if len(others) > 1
+            else (np.zeros(len(targets), dtype=bool))
+        )
     bad = (targets != 0) & (targets != 1) & (targets != -1)
     if (targets == 0).any():
         bad |= targets == -1
@@ -318,11 +334,14 @@ def _ref_soft_margin(p, y, j):
     return z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z))
 
 
-def _ref_brier(predictions, targets):
+def _ref_brier(predictions, targets, pos_label=None):
     out = []
     for prow, trow in zip(rows_of(predictions), rows_of(targets)):
         if predictions.ndim == 1:
-            label = 0.0 if trow[0] == -1 else trow[0]
+            if pos_label is not None:
+                label = 1.0 if trow[0] == pos_label else 0.0
+            else:
+                label = 0.0 if trow[0] == -1 else trow[0]
             out.append((prow[0] - label) ** 2)
             continue
         c = len(prow)
@@ -517,6 +536,14 @@ LOSSES = (
                 alt_shape=("N",),
             ),
         ),
+        params=(
+            Param(
+                "pos_label",
+                "float",
+                None,
+                "the label of the positive class when labels are not 0/1 or -1/1; none",
+            ),
+        ),
         fn=brier,
         reference=_ref_brier,
         convention="scikit-learn",
@@ -532,7 +559,7 @@ LOSSES = (
                 error=True,
                 input="targets",
                 message="targets ({origin}) row {row} holds {value}; brier expects 0/1 (or "
-                "-1/1) labels: map the positive class to 1 and the other to 0",
+                "-1/1) labels, or two labels and {p:pos_label=LABEL}",
             ),
         ),
         properties=_NONNEG,
