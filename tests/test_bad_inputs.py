@@ -437,4 +437,3 @@ def test_a_table_shows_at_most_200_groups_and_says_so(run, tmp_path):
     assert table.code == 0
     assert "showing 200 of 500 groups a loss" in " ".join(table.stdout.split())
     assert len(run(*args, "-o", "json").json()["results"][0]["groups"]) == n
-    )
