@@ -308,7 +308,9 @@ class Loss:
         if self.row_elements is not None:
             notes["torch"].append(
                 "--reduction sum adds every element, as PyTorch's reduction='sum' does "
-                "(by default a row counts once, with the mean of its elements)."
+                "(by default a row counts once, with the mean of its elements). "
+                "--reduction none still gives one value a row (its elements' mean), where "
+                "PyTorch gives every element."
             )
         for name in sorted(BATCH_MEAN_CONVENTIONS):
             own = self.variants.get(name)

@@ -177,12 +177,16 @@ def class_probability_targets(name: str, class_axis: int) -> Check:
     )
 
 
-def sign_labels(name: str, column: str = "targets", allow_zero: bool = True) -> Check:
+def sign_labels(
+    name: str, column: str = "targets", allow_zero: bool = True, unless_indices: bool = False
+) -> Check:
     """Error on labels other than -1/1 (or 0/1 when ``allow_zero``): the loss of another
     label has no meaning (a 2 counts as a very confident positive)."""
 
     def rows(**arrays: Any) -> np.ndarray:
         y = arrays[column]
+        if unless_indices and y.ndim == arrays["predictions"].ndim - 1:
+            return np.zeros(len(y), dtype=bool)  # class indices, checked as such
         ok = (y == 1) | (y == -1) | ((y == 0) if allow_zero else False)
         return any_per_row(~ok)
 

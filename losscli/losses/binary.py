@@ -196,13 +196,24 @@ def _pm_one(targets: np.ndarray) -> np.ndarray:
 
 
 def hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Hinge loss per row (Keras Hinge).
+    """Hinge loss per row (Keras Hinge; scikit-learn hinge_loss for class indices).
 
     l = mean_k max(0, 1 - y p),   y in {-1, 1} (0 is read as -1)
+    class indices y with (N, C) decision values (Crammer-Singer, as scikit-learn):
+    l = max(0, 1 - p_y + max_{c != y} p_c)
 
     >>> hinge(np.array([0.3, 2.0]), np.array([1.0, 0.0]))
     array([0.7, 3. ])
+    >>> hinge(np.array([[2.0, 0.5, -1.0]]), np.array([1]))
+    array([2.5])
     """
+    if targets.ndim == predictions.ndim - 1 and predictions.ndim == 2:
+        index = targets.astype(np.int64)
+        rows = np.arange(len(predictions))
+        true = predictions[rows, index]
+        others = predictions.copy()
+        others[rows, index] = -np.inf
+        return np.maximum(0.0, 1.0 - true + others.max(axis=1))
     return row_mean(np.maximum(0.0, 1.0 - _pm_one(targets) * predictions))
 
 
@@ -321,6 +332,16 @@ def _ref_focal(p, y, j, from_logits=False, alpha=(0.25,), gamma=2.0):
     if a >= 0:
         out *= a * y + (1 - a) * (1 - y)
     return out
+
+
+def _ref_hinge(predictions, targets):
+    if targets.ndim == predictions.ndim - 1 and predictions.ndim == 2:
+        out = []
+        for row, y in zip(predictions.tolist(), targets.tolist()):
+            other = max(v for c, v in enumerate(row) if c != int(y))
+            out.append(max(0.0, 1.0 - row[int(y)] + other))
+        return np.array(out)
+    return _rowwise(_ref_margin)(predictions, targets)
 
 
 def _ref_margin(p, y, j, squared=False):
@@ -475,19 +496,32 @@ LOSSES = (
         family="classification",
         summary="Hinge loss for -1/1 labels and real-valued scores (SVM).",
         formula="l = mean_k max(0, 1 - y p)",
-        inputs=MARGIN_INPUTS,
+        inputs=(
+            MARGIN_INPUTS[0],
+            Input(
+                "targets",
+                ("N", "*D"),
+                "-1/1 labels (0/1 are converted to -1/1), same shape as predictions; or "
+                "class indices (N,) for (N, C) decision values",
+                alt_shape=("N",),
+            ),
+        ),
         fn=hinge,
-        reference=_rowwise(_ref_margin),
+        reference=_ref_hinge,
         convention="Keras",
         convention_detail="keras.losses.Hinge: labels 0 are read as -1 (Keras converts 0/1 "
-        "labels to -1/1).",
+        "labels to -1/1). Class indices with (N, C) decision values give "
+        "sklearn.metrics.hinge_loss's multi-class (Crammer-Singer) form.",
         when_to_use="Maximum-margin binary classifiers (linear SVMs) scored on their "
         "decision function.",
         pitfalls=(
             "Scores must be raw margins, not probabilities: p = 0.9 is still inside "
             "the margin and costs 0.1.",
         ),
-        checks=(_checks.sign_labels("hinge"),),
+        checks=(
+            _checks.sign_labels("hinge", unless_indices=True),
+            *_checks.class_indices("hinge", class_axis=1, ignore=False),
+        ),
         properties=_NONNEG,
     ),
     Loss(
