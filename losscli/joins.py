@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -47,15 +47,15 @@ def _examples(values: np.ndarray) -> str:
     return f"e.g. {shown}" + (", ..." if len(values) > EXAMPLES else "")
 
 
-def _duplicates(key: str, table: Table, values: np.ndarray) -> str | None:
+def _duplicates(
+    key: str, table: Table, values: np.ndarray, names: Callable[[np.ndarray], np.ndarray]
+) -> str | None:
     uniques, counts = np.unique(values, return_counts=True)
     repeated = counts > 1
     if not repeated.any():
         return None
-    shown = ", ".join(
-        f"{u} ({c} times)"
-        for u, c in zip(uniques[repeated][:EXAMPLES].tolist(), counts[repeated][:EXAMPLES])
-    )
+    labels_shown = names(uniques[repeated][:EXAMPLES]).tolist()
+    shown = ", ".join(f"{u} ({c} times)" for u, c in zip(labels_shown, counts[repeated][:EXAMPLES]))
     more = ", ..." if repeated.sum() > EXAMPLES else ""
     return (
         f"{table.display} has {int(repeated.sum())} duplicate {key} keys "
@@ -78,8 +78,17 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
     columns = [labels.keys(t.read_labels(key), f"{t.display} column '{key}'") for t in tables]
     if len({c.dtype.kind for c in columns}) > 1:
         columns = [c.astype(str) for c in columns]
+    names = None
+    if columns[0].dtype.kind in "UO":
+        # Text keys become integer codes once, so that every step below compares integers.
+        names, inverse = np.unique(np.concatenate(columns), return_inverse=True)
+        columns = np.split(inverse, np.cumsum([len(c) for c in columns])[:-1])
+
+    def shown(values: np.ndarray) -> np.ndarray:
+        return values if names is None else names[values]
+
     for table, values in zip(tables, columns):
-        problem = _duplicates(key, table, values)
+        problem = _duplicates(key, table, values, shown)
         if problem:
             raise InputError(f"{option('on', key)}: {problem}")
     reference = columns[0]
@@ -96,12 +105,12 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
             if table is tables[0]:
                 problems.append(
                     f"{len(extra)} keys of {table.display} are missing from another file "
-                    f"({_examples(extra)})"
+                    f"({_examples(shown(extra))})"
                 )
             else:
                 problems.append(
                     f"{table.display} has {len(extra)} keys not in every other file "
-                    f"({_examples(extra)})"
+                    f"({_examples(shown(extra))})"
                 )
     notes = []
     if problems:
