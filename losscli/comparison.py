@@ -21,7 +21,7 @@ from losscli.errors import InputError, UsageError, option
 from losscli.evaluate import evaluate_sources
 from losscli.pipeline.sources import open_sources
 from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
-from losscli.resample import RowData, interval, replicates
+from losscli.resample import RowData, grouped_replicates, interval, replicates
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,10 @@ def compare(
     weights = np.array([1.0 if r.weight is None else r.weight for r in requests])
     parts = [*rows_a, *rows_b]
 
-    def side(rows: np.ndarray, seed: Any) -> Side:
+    def side(rows: np.ndarray, samples: np.ndarray) -> Side:
         subset = [p.subset(rows) for p in parts]
         k = len(requests)
         point = np.array([p.statistic() for p in subset])
-        samples = replicates(subset, options.bootstrap, seed)
         diff = weights @ samples[k:] - weights @ samples[:k]
         per_row_a = _per_row(subset[:k], weights)
         per_row_b = _per_row(subset[k:], weights)
@@ -151,15 +150,23 @@ def compare(
         )
 
     first = runs[0].results[0]
-    groups = []
+    overall = replicates([p.subset(both) for p in parts], options.bootstrap, options.seed)
     codes = rows_a[0].groups
-    if codes is not None:
-        names = runs[0].group_labels or []
-        order = sorted(range(len(names)), key=lambda g: labels.sort_key(names[g]))
-        for position, g in enumerate(order):
-            rows = both[codes[both] == g]
-            if rows.size:
-                groups.append((names[g], side(rows, [options.seed, position])))
+    groups = [] if codes is None else _groups(codes, both, runs[0].group_labels or [])
+    group_sides = []
+    if groups:
+        positions = np.concatenate([np.full(len(rows), i) for i, (_, rows) in enumerate(groups)])
+        rows = np.concatenate([rows for _, rows in groups])
+        samples = grouped_replicates(
+            [p.subset(rows) for p in parts],
+            positions,
+            len(groups),
+            options.bootstrap,
+            [options.seed, 1],
+        )
+        group_sides = [
+            (name, side(members, samples[i])) for i, (name, members) in enumerate(groups)
+        ]
     comparison = Comparison(
         loss=_name(requests),
         params=first.params if len(requests) == 1 else {},
@@ -168,11 +175,24 @@ def compare(
         confidence=confidence,
         bootstrap=options.bootstrap,
         seed=options.seed,
-        overall=side(both, options.seed),
+        overall=side(both, overall),
         group_by=first.group_by if codes is not None else None,
-        groups=groups,
+        groups=group_sides,
     )
     return comparison, warnings
+
+
+def _groups(codes: np.ndarray, rows: np.ndarray, names: list[Any]) -> list[tuple[Any, np.ndarray]]:
+    """The rows of each group that has any, groups in label order (one sort, not one scan
+    a group: there may be 1e5 groups)."""
+    order = sorted(range(len(names)), key=lambda g: labels.sort_key(names[g]))
+    rank = np.empty(max(len(names), 1), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    ranks = rank[codes[rows]]
+    sorted_rows = rows[np.argsort(ranks, kind="stable")]
+    counts = np.bincount(ranks, minlength=len(order))
+    pieces = np.split(sorted_rows, np.cumsum(counts)[:-1])
+    return [(names[g], piece) for g, piece in zip(order, pieces) if piece.size]
 
 
 def _name_of(model: Any, display: str) -> str:

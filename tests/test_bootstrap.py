@@ -164,3 +164,29 @@ def test_ci_option_errors(run, tmp_path):
     assert none.code == 2 and "--ci applies to reduced values" in none.stderr
     listed = run("compare", "mse,mae", a, a, y)
     assert listed.code == 2 and "one loss or a weighted sum" in listed.stderr
+
+
+def test_group_intervals_resample_within_each_group():
+    """All groups are resampled in one pass; each group's interval must be the one its own
+    rows give on their own (up to resampling noise)."""
+    import losscli
+
+    rng = np.random.default_rng(5)
+    n = 600
+    groups = np.repeat(["a", "b", "c"], n // 3)
+    scale = np.repeat([0.5, 1.0, 3.0], n // 3)  # three very different spreads
+    p, y = rng.normal(size=n) * scale, np.zeros(n)
+    together = losscli.compute("mae", p, y, group_by=groups, ci=0.9, bootstrap=4000, seed=3)
+    for group in together.groups:
+        alone = losscli.compute(
+            "mae",
+            p[groups == group.group],
+            y[groups == group.group],
+            ci=0.9,
+            bootstrap=4000,
+            seed=4,
+        )
+        assert group.value == pytest.approx(alone.value, rel=1e-12)
+        width = alone.ci[1] - alone.ci[0]
+        assert abs(group.ci[0] - alone.ci[0]) < 0.1 * width
+        assert abs(group.ci[1] - alone.ci[1]) < 0.1 * width
