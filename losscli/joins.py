@@ -75,17 +75,13 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
             raise InputError(
                 f"{option('on', key)}: {table.display} has no column '{key}' (columns: {found})"
             )
-    columns = [labels.keys(t.read_labels(key), f"{t.display} column '{key}'") for t in tables]
-    if len({c.dtype.kind for c in columns}) > 1:
-        columns = [c.astype(str) for c in columns]
-    names = None
-    if columns[0].dtype.kind in "UO":
-        # Text keys become integer codes once, so that every step below compares integers.
-        names, inverse = np.unique(np.concatenate(columns), return_inverse=True)
-        columns = np.split(inverse, np.cumsum([len(c) for c in columns])[:-1])
+    raw = [labels.keys(t.read_labels(key), f"{t.display} column '{key}'") for t in tables]
+    columns, dictionary = labels.key_codes(raw)
 
     def shown(values: np.ndarray) -> np.ndarray:
-        return values if names is None else names[values]
+        if dictionary is None:
+            return values
+        return np.asarray(dictionary.take(values).to_pylist(), dtype=object)
 
     for table, values in zip(tables, columns):
         problem = _duplicates(key, table, values, shown)

@@ -92,31 +92,52 @@ def sort_key(label: Any) -> tuple[int, Any]:
     return (1, str(label))
 
 
-def keys(column: Any, where: str) -> np.ndarray:
-    """A join-key column as int64 when every key is a whole number (written 1, 1.0 or 1e0,
-    in text or as numbers), as floats when every key is a number, else as text."""
-    if _is_arrow(column):
-        import pyarrow.compute as pc
+def keys(column: Any, where: str) -> Any:
+    """A join-key column: int64 when every key is a whole number (written 1, 1.0 or 1e0, in
+    text or as numbers), floats when every key is a number, else a pyarrow text array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-        from losscli.readers.arrow_columns import is_numeric, to_numpy
+    from losscli.readers.arrow_columns import is_numeric, to_numpy
 
-        if column.null_count:
-            first = int(np.argmax(~np.asarray(column.is_valid())))
-            raise InputError(f"{where}: row {first + 1} has no key")
-        if is_numeric(column.type):
-            return _integral(np.asarray(to_numpy(column, where), dtype=np.float64), where)
-        blank = np.asarray(pc.equal(pc.utf8_trim_whitespace(column), ""))
-        if blank.any():
-            raise InputError(f"{where}: row {int(np.argmax(blank)) + 1} has no key")
-        texts = np.asarray(column.to_pylist(), dtype=str)
-        numeric = _numeric_keys(texts, where)
-        return texts if numeric is None else numeric
-    array = np.asarray(column)
-    if array.dtype.kind in "fiub":
-        return _integral(array.astype(np.float64), where)
-    texts = array.astype(str)
-    numeric = _numeric_keys(texts, where)
-    return texts if numeric is None else numeric
+    if not _is_arrow(column):
+        array = np.asarray(column)
+        if array.dtype.kind in "fiub":
+            return _integral(array.astype(np.float64), where)
+        column = pa.array(array.astype(str).tolist(), type=pa.string())
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if column.null_count:
+        first = int(np.argmax(~np.asarray(column.is_valid())))
+        raise InputError(f"{where}: row {first + 1} has no key")
+    if is_numeric(column.type):
+        return _integral(np.asarray(to_numpy(column, where), dtype=np.float64), where)
+    column = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
+    blank = np.asarray(pc.equal(column, ""))
+    if blank.any():
+        raise InputError(f"{where}: row {int(np.argmax(blank)) + 1} has no key")
+    if len(column) and pc.all(pc.match_substring_regex(column, _NUMBER.pattern)).as_py():
+        return _integral(np.asarray(pc.cast(column, pa.float64())), where)
+    return column
+
+
+def key_codes(columns: list[Any]) -> tuple[list[np.ndarray], Any]:
+    """Key columns as arrays that compare alike: numbers as they are; when any column holds
+    text, every column as integer codes into one shared dictionary (returned for messages)."""
+    import pyarrow as pa
+
+    if (
+        all(isinstance(c, np.ndarray) for c in columns)
+        and len({c.dtype.kind for c in columns}) == 1
+    ):
+        return columns, None
+    texts = [
+        c if not isinstance(c, np.ndarray) else pa.array(c.astype(str).tolist(), type=pa.string())
+        for c in columns
+    ]
+    encoded = pa.concat_arrays(texts).dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.split(codes, np.cumsum([len(c) for c in texts])[:-1]), encoded.dictionary
 
 
 class GroupCoder:
