@@ -25,9 +25,9 @@ from losscli.registry import AUTO, Check, Input, Loss, Param, Variant
 
 DISTRIBUTION_INPUTS = pairwise_inputs(
     "predictions",
-    "predicted distribution Q, one row per example (log-probabilities with log_input)",
+    "predicted distribution Q, one row per example: probabilities or log-probabilities",
     "targets",
-    "target distribution P, same shape",
+    "target distribution P, same shape: probabilities or log-probabilities",
 )
 
 
@@ -397,7 +397,7 @@ LOSSES = (
             "predictions",
             "predicted distribution Q (probabilities)",
             "targets",
-            "target distribution P, same shape",
+            "target distribution P, same shape: probabilities or log-probabilities",
         ),
         fn=js_divergence,
         reference=_ref_js,
