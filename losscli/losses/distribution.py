@@ -397,7 +397,7 @@ LOSSES = (
             "predictions",
             "predicted distribution Q (probabilities)",
             "targets",
-            "target distribution P, same shape: probabilities or log-probabilities",
+            "target distribution P, same shape",
         ),
         fn=js_divergence,
         reference=_ref_js,
