@@ -192,7 +192,7 @@ def _reduced(
             GroupValue(
                 group_labels[g],
                 accumulator.group(g).count,
-                accumulator.reduce(accumulator.group(g)),
+                accumulator.group_value(g),
                 _ci(group_samples, position, i, options.ci),
             )
             for position, g in enumerate(order)

@@ -221,6 +221,7 @@ class Rows:
     values: Any
     means: Any = None
     norms: Any = None
+    columns: Any = None  # (N, D) per-column values, for a column-wise reduction (Reducer)
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,7 @@ class Variant:
     note: str
     fn: Callable[..., Any] | None = None
     batch_mean: bool | None = None
+    column_finalize: Callable[[float], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -243,11 +245,14 @@ class Reducer:
 
     mean: ``finalize(sum_i w_i m_i / sum_i w_i r_i)`` (see ``Rows``), or with
     ``batch_mean`` ``finalize(sum_i w_i m_i / N)``, Keras's sum_over_batch_size;
-    sum: ``sum_i w_i v_i``.
+    sum: ``sum_i w_i v_i``. With ``column_finalize`` the mean is taken per column of
+    ``Rows.columns`` and the value is ``mean_d column_finalize(mean of column d)``
+    (scikit-learn's multi-output averaging).
     """
 
     batch_mean: bool = False
     finalize: Callable[[float], float] | None = None
+    column_finalize: Callable[[float], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,8 @@ class Loss:
         batch_mean = convention in BATCH_MEAN_CONVENTIONS
         if variant is not None and variant.batch_mean is not None:
             batch_mean = variant.batch_mean
+        if variant is not None and variant.column_finalize is not None:
+            return Reducer(batch_mean, None, variant.column_finalize)
         return Reducer(batch_mean, self.finalize)
 
     def param(self, name: str) -> Param | None:

@@ -31,6 +31,8 @@ class RowData:
     groups: np.ndarray | None = None  # group id of each row
     finalize: Callable[[float], float] | None = None
     scale: float = 1.0  # the statistic's factor: parts are kept small (see partial.weight_scale)
+    # Column-wise means (numerators (n, D)): mean_d column_finalize(mean of column d).
+    column_finalize: Callable[[float], float] | None = None
 
     def subset(self, rows: np.ndarray) -> RowData:
         return RowData(
@@ -41,20 +43,38 @@ class RowData:
             None if self.groups is None else self.groups[rows],
             self.finalize,
             self.scale,
+            self.column_finalize,
         )
+
+    def numerator_columns(self) -> np.ndarray:
+        """The numerators as (n, D): D = 1 unless the mean is column-wise."""
+        return self.numerators if self.numerators.ndim == 2 else self.numerators[:, None]
+
+    def combine(self, numerators: np.ndarray, denominators: np.ndarray | None) -> np.ndarray:
+        """The statistic from summed parts: numerators (..., D), denominators (...)."""
+        with np.errstate(all="ignore"):
+            ratio = numerators if denominators is None else numerators / denominators[..., None]
+        ratio = ratio * self.scale
+        if self.column_finalize is None:
+            return _applied(self.finalize, ratio[..., 0])
+        return _applied(self.column_finalize, ratio).mean(axis=-1)
 
     def statistic(self) -> float:
         """The loss over these rows."""
-        value = math.fsum(self.numerators)
-        if self.denominators is not None:
-            denominator = math.fsum(self.denominators)
-            value = value / denominator if denominator else math.nan
-        return float(self.finalized(np.array([value * self.scale]))[0])
+        sums = np.array([math.fsum(column) for column in self.numerator_columns().T])
+        denominator = None if self.denominators is None else np.array(math.fsum(self.denominators))
+        return float(self.combine(sums, denominator))
 
     def finalized(self, values: np.ndarray) -> np.ndarray:
-        if self.finalize is None:
-            return values
-        return np.array([self.finalize(v) if np.isfinite(v) else v for v in values.tolist()])
+        return _applied(self.finalize, values)
+
+
+def _applied(fn: Callable[[float], float] | None, values: np.ndarray) -> np.ndarray:
+    """``fn`` on every finite entry of ``values`` (any shape)."""
+    if fn is None:
+        return values
+    flat = [fn(v) if math.isfinite(v) else v for v in np.ravel(values).tolist()]
+    return np.array(flat, dtype=np.float64).reshape(np.shape(values))
 
 
 def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int]) -> np.ndarray:
@@ -65,11 +85,7 @@ def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int])
     grow with the number of parts.
     """
     n = len(parts[0].numerators)
-    columns: list[np.ndarray] = []
-    for part in parts:
-        columns.append(part.numerators)
-        if part.denominators is not None:
-            columns.append(part.denominators)
+    columns = _columns(parts)
     matrix = np.column_stack(columns)
     rng = np.random.default_rng(seed)
     out = np.empty((len(parts), n_boot))
@@ -81,15 +97,33 @@ def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int])
         rows += np.arange(b)[:, None] * n
         counts = np.bincount(rows.ravel(), minlength=b * n).reshape(b, n)
         sums = counts.astype(np.float64) @ matrix
-        column = 0
-        for k, part in enumerate(parts):
-            value = sums[:, column]
+        for k, value in enumerate(_per_part(parts, sums)):
+            out[k, start:stop] = value
+    return out
+
+
+def _columns(parts: Sequence[RowData]) -> list[np.ndarray]:
+    """Every part's numerator columns, then its denominator, side by side."""
+    columns: list[np.ndarray] = []
+    for part in parts:
+        columns += list(part.numerator_columns().T)
+        if part.denominators is not None:
+            columns.append(part.denominators)
+    return columns
+
+
+def _per_part(parts: Sequence[RowData], sums: np.ndarray) -> list[np.ndarray]:
+    """Each part's statistic from the sums of its columns (the last axis of ``sums``)."""
+    out, column = [], 0
+    for part in parts:
+        width = part.numerator_columns().shape[1]
+        numerators = sums[..., column : column + width]
+        column += width
+        denominators = None
+        if part.denominators is not None:
+            denominators = sums[..., column]
             column += 1
-            if part.denominators is not None:
-                with np.errstate(all="ignore"):
-                    value = value / sums[:, column]
-                column += 1
-            out[k, start:stop] = part.finalized(value * part.scale)
+        out.append(part.combine(numerators, denominators))
     return out
 
 
@@ -107,11 +141,7 @@ def grouped_replicates(
     sizes = np.bincount(sorted_positions, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     n = len(order)
-    columns: list[np.ndarray] = []
-    for part in parts:
-        columns.append(part.numerators[order])
-        if part.denominators is not None:
-            columns.append(part.denominators[order])
+    columns = [column[order] for column in _columns(parts)]
     rng = np.random.default_rng(seed)
     out = np.empty((n_groups, len(parts), n_boot))
     row_start = starts[sorted_positions]
@@ -123,17 +153,11 @@ def grouped_replicates(
         draws = row_start + (rng.random((b, n)) * row_size).astype(np.int64)
         draws += np.arange(b)[:, None] * n
         counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
-        sums = [np.add.reduceat(counts * column, starts, axis=1) for column in columns]
-        column = 0
-        for k, part in enumerate(parts):
-            value = sums[column]
-            column += 1
-            if part.denominators is not None:
-                with np.errstate(all="ignore"):
-                    value = value / sums[column]
-                column += 1
-            finished = part.finalized((value * part.scale).ravel()).reshape(value.shape)
-            out[:, k, start:stop] = finished.T
+        sums = np.stack(
+            [np.add.reduceat(counts * column, starts, axis=1) for column in columns], axis=-1
+        )
+        for k, value in enumerate(_per_part(parts, sums)):
+            out[:, k, start:stop] = value.T
     return out
 
 

@@ -319,3 +319,23 @@ def test_weights_adding_up_to_zero():
     assert losscli.compute("mse", P, Y, weights=zeros, convention="keras").value == 0.0
     with pytest.raises(InputError, match="add up to 0"):
         losscli.compute("mse", P, Y, weights=zeros)  # the weighted mean is undefined
+
+
+def test_sklearn_rmse_of_several_outputs_streams_groups_and_resamples():
+    rng = np.random.default_rng(8)
+    p, y = rng.normal(size=(200, 3)) * [1.0, 5.0, 10.0], rng.normal(size=(200, 3))
+    groups = np.arange(200) % 2
+
+    def per_column_roots(rows):  # scikit-learn's multioutput='uniform_average', by hand
+        return float(np.mean(np.sqrt(np.mean((p[rows] - y[rows]) ** 2, axis=0))))
+
+    result = losscli.compute(
+        "rmse", p, y, convention="sklearn", group_by=groups, ci=0.9, chunk_rows=7, seed=1
+    )
+    assert result.value == pytest.approx(per_column_roots(slice(None)), rel=1e-12)
+    for group in result.groups:
+        assert group.value == pytest.approx(per_column_roots(groups == group.group), rel=1e-12)
+        assert group.ci[0] < group.value < group.ci[1]
+    assert result.ci[0] < result.value < result.ci[1]
+    # By default the root of the overall mean, as Keras's RootMeanSquaredError.
+    assert losscli.compute("rmse", p, y).value == pytest.approx(np.sqrt(np.mean((p - y) ** 2)))

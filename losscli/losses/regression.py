@@ -16,7 +16,7 @@ from losscli.losses._common import (
     elementwise_reference,
     row_mean,
 )
-from losscli.registry import Check, Loss, Param, Variant
+from losscli.registry import Check, Loss, Param, Rows, Variant
 
 KERAS_EPSILON = 1e-7
 _LOG2 = math.log(2.0)
@@ -195,6 +195,13 @@ def _negative_values(predictions: np.ndarray, targets: np.ndarray, **_: float) -
     return _any_per_row((predictions < 0) | (targets < 0))
 
 
+def _mse_columns(predictions: np.ndarray, targets: np.ndarray) -> Rows:
+    # Each column's squared errors, for scikit-learn's average of per-column roots.
+    d = np.subtract(predictions, targets)
+    np.multiply(d, d, out=d)
+    return Rows(row_mean(d), columns=d.reshape(len(d), -1))
+
+
 def _msle_sklearn(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     # scikit-learn takes log1p of values above -1 as they are (no clipping).
     d = np.log1p(predictions) - np.log1p(targets)
@@ -265,6 +272,14 @@ LOSSES = (
         fn=mse,
         reference=elementwise_reference(lambda p, t: (p - t) ** 2),
         finalize=math.sqrt,
+        variants={
+            "sklearn": Variant(
+                "sklearn.metrics.root_mean_squared_error averages the D per-column roots of "
+                "(N, D) inputs (multioutput='uniform_average').",
+                fn=_mse_columns,
+                column_finalize=math.sqrt,
+            )
+        },
         per_row_instead="mse",
         convention="Keras",
         convention_detail="keras.metrics.RootMeanSquaredError: the root of the mean over all "

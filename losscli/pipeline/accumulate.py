@@ -19,6 +19,8 @@ class Accumulator:
         self.reduction = reduction
         self.overall = Partial()
         self.groups: list[Partial] = []
+        # One accumulator a column when the reduction is column-wise (Reducer.column_finalize).
+        self.columns: list[Accumulator] = []
 
     def add(self, rows: Rows, weights: np.ndarray | None, codes: np.ndarray | None) -> None:
         """Add the per-row values of a chunk's kept rows (and their group ids)."""
@@ -26,6 +28,13 @@ class Accumulator:
         self.overall.add(values, weights, rows.means, rows.norms)
         if codes is not None:
             self._add_groups(values, rows, weights, codes)
+        if self.reducer.column_finalize is not None and rows.columns is not None:
+            columns = np.asarray(rows.columns, dtype=np.float64).reshape(len(values), -1)
+            if not self.columns:
+                plain = Reducer(self.reducer.batch_mean)
+                self.columns = [Accumulator(plain, self.reduction) for _ in columns.T]
+            for accumulator, column in zip(self.columns, columns.T):
+                accumulator.add(Rows(column), weights, codes)
 
     def _add_groups(
         self, values: np.ndarray, rows: Rows, weights: np.ndarray | None, codes: np.ndarray
@@ -67,4 +76,17 @@ class Accumulator:
         weighted_mean = self.reduction != "sum" and not self.reducer.batch_mean
         if weighted_mean and self.overall.weight_total <= 0:
             raise InputError(f"the weights ({weights_origin}) add up to 0")
+        if self.columns:
+            return self._over_columns([c.reduce(c.overall) for c in self.columns])
         return self.reduce(self.overall)
+
+    def group_value(self, g: int) -> float:
+        """The loss over the rows of group ``g``."""
+        if self.columns:
+            return self._over_columns([c.reduce(c.group(g)) for c in self.columns])
+        return self.reduce(self.group(g))
+
+    def _over_columns(self, means: list[float]) -> float:
+        finish = self.reducer.column_finalize
+        assert finish is not None
+        return float(np.mean([finish(m) if math.isfinite(m) else m for m in means]))

@@ -45,20 +45,25 @@ class RowParts:
         scale = weight_scale(weights)
         self._scales.append(scale)
         w: Any = 1.0 if weights is None else weights / scale
-        means = values if rows.means is None else rows.means
+        means: Any = values if rows.means is None else rows.means
+        column_w = w
+        if self.reducer.column_finalize is not None and rows.columns is not None:
+            # A column-wise mean: each row's part is a vector, one entry a column.
+            means = np.asarray(rows.columns, dtype=np.float64).reshape(len(values), -1)
+            column_w = w if np.ndim(w) == 0 else np.asarray(w)[:, None]
         denominator: Any
         if self.reduction == "sum":
             numerator, denominator = values * w, None
         elif self.reducer.batch_mean:
             kept = np.ones(len(values)) if rows.norms is None else rows.norms != 0
-            numerator, denominator = means * w, np.asarray(kept, dtype=np.float64)
+            numerator, denominator = means * column_w, np.asarray(kept, dtype=np.float64)
         else:
-            numerator = means * w
+            numerator = means * column_w
             denominator = w * (1.0 if rows.norms is None else rows.norms)
         self._pieces.append(
             (
                 prepared.full(values, np.nan),
-                prepared.full(_float_rows(numerator, len(values)), 0.0),
+                prepared.full(_float_rows(numerator, len(values), np.shape(numerator)), 0.0),
                 None
                 if denominator is None
                 else prepared.full(_float_rows(denominator, len(values)), 0.0),
@@ -73,7 +78,7 @@ class RowParts:
         weighted_mean = self.reduction != "sum" and not self.reducer.batch_mean
         return RowData(
             np.concatenate(values),
-            np.concatenate([n * f for n, f in zip(numerators, factors)]),
+            np.concatenate([n * f for n, f in zip(numerators, factors)], axis=0),
             None
             if denominators[0] is None
             else np.concatenate(
@@ -83,11 +88,13 @@ class RowParts:
             codes,
             self.reducer.finalize,
             1.0 if weighted_mean else top,
+            self.reducer.column_finalize,
         )
 
 
-def _float_rows(x: Any, n: int) -> np.ndarray:
-    return np.array(np.broadcast_to(x, (n,)), dtype=np.float64)
+def _float_rows(x: Any, n: int, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    target = shape if shape is not None and len(shape) == 2 else (n,)
+    return np.array(np.broadcast_to(x, target), dtype=np.float64)
 
 
 class RowIndex:
