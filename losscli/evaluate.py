@@ -176,7 +176,8 @@ def _reduced(
     group_labels = stages.preparer.groups.labels()
     order = stages.preparer.groups.order()
     empty = [g for g in order if accumulators[0].group(g).count == 0] if group_column else []
-    order = [g for g in order if g not in empty]
+    left_out = set(empty)
+    order = [g for g in order if g not in left_out]
     data: list[RowData] | None = None
     samples = None
     group_samples: list[np.ndarray] | None = None
@@ -212,7 +213,8 @@ def _reduced(
             )
         )
     if empty:
-        names = ", ".join(str(group_labels[g]) for g in empty)
+        names = ", ".join(str(group_labels[g]) for g in empty[:5])
+        names += f" and {len(empty) - 5} more" if len(empty) > 5 else ""
         warnings.append(
             f"{option('group_by', group_column)}: no usable rows in group {names}; left out"
         )
