@@ -237,6 +237,7 @@ class Variant:
     fn: Callable[..., Any] | None = None
     batch_mean: bool | None = None
     column_finalize: Callable[[float], float] | None = None
+    reference: Callable[..., Any] | None = None  # the slow scalar twin of ``fn``, for tests
 
 
 @dataclass(frozen=True)

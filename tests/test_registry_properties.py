@@ -247,3 +247,36 @@ def test_declared_properties_are_known_ones():
     )
     with pytest.raises(ValueError, match="unknown properties"):
         Registry().register(bad)
+
+
+VARIANTS = [
+    (loss.name, name) for loss in REGISTRY for name, v in loss.variants.items() if v.fn is not None
+]
+
+
+def test_every_convention_variant_has_a_slow_reference():
+    missing = [
+        f"{loss}/{name}"
+        for loss, name in VARIANTS
+        if REGISTRY.get(loss).variants[name].reference is None
+    ]
+    assert not missing
+
+
+@pytest.mark.parametrize("loss, convention", VARIANTS)
+def test_convention_variant_equals_its_reference(loss, convention):
+    entry = REGISTRY.get(loss)
+    variant = entry.variants[convention]
+    data = fn_inputs(loss, data_for(loss, seed=11, n=25))
+    if (loss, convention) == ("msle", "sklearn"):  # scikit-learn's domain is x > -1
+        data = {k: np.abs(v) for k, v in data.items()}
+    params = entry.defaults()
+    fast = as_arrays(variant.fn(**data, **params))
+    slow = as_arrays(variant.reference(**data, **params))
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-300)
+    if convention == "keras" and "from_logits" in params:  # the logits path too
+        logits = {**data, "predictions": np.log(data["predictions"])}
+        fast = as_arrays(variant.fn(**logits, **{**params, "from_logits": True}))
+        slow = as_arrays(variant.reference(**logits, **{**params, "from_logits": True}))
+        np.testing.assert_allclose(fast[0], slow[0], rtol=1e-10)

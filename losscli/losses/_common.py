@@ -76,6 +76,19 @@ KERAS_CLIP_LOW = float(np.float32(KERAS_EPSILON))
 KERAS_CLIP_HIGH = float(np.float32(1.0) - np.float32(KERAS_EPSILON))
 
 
+def ref_keras_clip(
+    x: np.ndarray, rescale: bool = False, high: float = KERAS_CLIP_HIGH
+) -> np.ndarray:
+    """Slow twin of Keras's clipping (and its rescaling of rows to sum to 1), one value at a
+    time over the last axis; for reference implementations."""
+    flat = np.asarray(x, dtype=np.float64).reshape(-1, x.shape[-1])
+    out = []
+    for row in flat.tolist():
+        total = math.fsum(row) if rescale else 1.0
+        out.append([min(max(v / total, KERAS_CLIP_LOW), high) for v in row])
+    return np.array(out).reshape(x.shape)
+
+
 def keras_clip(p: np.ndarray, high: float = KERAS_CLIP_HIGH) -> np.ndarray:
     """Probabilities clipped as Keras clips them."""
     return np.clip(p, KERAS_CLIP_LOW, high)

@@ -13,6 +13,8 @@ import numpy as np
 
 from losscli.losses import _checks
 from losscli.losses._common import (
+    KERAS_CLIP_HIGH,
+    KERAS_CLIP_LOW,
     clamped_log,
     elements_per_row,
     keras_clip,
@@ -21,6 +23,7 @@ from losscli.losses._common import (
     one_hot,
     pairwise_inputs,
     per_class,
+    ref_keras_clip,
     row_mean,
     rows_of,
     softplus,
@@ -383,10 +386,31 @@ _POS_WEIGHT = Param(
 _LABEL_SMOOTHING = Param(
     "label_smoothing", "float", 0.0, "targets become y (1 - s) + s / 2", low=0.0, high=1.0
 )
+
+
+def _ref_bce_keras(predictions, targets, from_logits=False, **params):
+    p = predictions if from_logits else ref_keras_clip(predictions[..., None])[..., 0]
+    return _rowwise(_ref_bce)(p, targets, from_logits=from_logits, **params)
+
+
+def _ref_focal_keras(predictions, targets, from_logits=False, alpha=(0.25,), gamma=2.0):
+    def element(p, y, j):
+        if from_logits:
+            return _ref_focal(p, y, j, from_logits=True, alpha=alpha, gamma=gamma)
+        clipped = min(max(p, KERAS_CLIP_LOW), KERAS_CLIP_HIGH)  # the cross-entropy only
+        ce = _ref_bce(clipped, y, j)
+        out = ce * (y * (1 - p) + (1 - y) * p) ** gamma
+        a = _vec(alpha, j)
+        return out * (a * y + (1 - a) * (1 - y)) if a >= 0 else out
+
+    return _rowwise(element)(predictions, targets)
+
+
 _KERAS_CLIP = Variant(
     "keras.losses.BinaryCrossentropy clips probabilities to [1e-7, 1 - 1.19e-7] (its "
     "float32 bounds) instead of clamping the log at -100, so p = 0 costs 16.1 rather than 100.",
     fn=_bce_keras,
+    reference=_ref_bce_keras,
 )
 _BCE_PITFALLS = (
     "Probabilities of exactly 0 or 1 on the wrong side cost 100 (PyTorch's log clamp), not inf.",
@@ -476,6 +500,7 @@ LOSSES = (
                 "1 - 1.19e-7] (its float32 bounds) and applies alpha only with "
                 "apply_class_balancing=True: pass -p alpha=-1 for its default.",
                 fn=_focal_keras,
+                reference=_ref_focal_keras,
             )
         },
         when_to_use="Dense detection and other binary tasks with extreme class imbalance, "

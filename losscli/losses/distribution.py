@@ -13,6 +13,7 @@ import numpy as np
 from losscli.errors import param
 from losscli.losses import _checks
 from losscli.losses._common import (
+    KERAS_CLIP_LOW,
     KERAS_EPSILON,
     elements_per_row,
     keras_clip,
@@ -235,6 +236,17 @@ def _ref_kl(predictions, targets, log_input=AUTO, log_target=AUTO, normalize=Fal
     return np.array(out)
 
 
+def _ref_kl_keras(predictions, targets, log_input=AUTO, log_target=AUTO, normalize=False):
+    out = []
+    for q, p in zip(rows_of(predictions), rows_of(targets)):
+        q = [math.exp(v) for v in _ref_log_row(q, log_input, normalize)]
+        p = [math.exp(v) for v in _ref_log_row(p, log_target, normalize)]
+        q = [min(max(v, KERAS_CLIP_LOW), 1.0) for v in q]
+        p = [min(max(v, KERAS_CLIP_LOW), 1.0) for v in p]
+        out.append(math.fsum(a * math.log(a / b) for a, b in zip(p, q)))
+    return np.array(out)
+
+
 def _ref_js(predictions, targets, normalize=False):
     out = []
     for q, p in zip(rows_of(predictions), rows_of(targets)):
@@ -359,10 +371,15 @@ LOSSES = (
                 "torch.nn.KLDivLoss(reduction='mean') divides by every element, N x C, not by "
                 "N: the per-row value is the mean over classes.",
                 fn=_kl_torch,
+                reference=lambda predictions, targets, **k: (
+                    _ref_kl(predictions, targets, **k)
+                    / predictions.reshape(len(predictions), -1).shape[1]
+                ),
             ),
             "keras": Variant(
                 "keras.losses.KLDivergence takes probabilities and clips both to [1e-7, 1].",
                 fn=_kl_keras,
+                reference=_ref_kl_keras,
             ),
         },
         when_to_use="Matching a predicted distribution to a target one: distillation, "

@@ -21,6 +21,7 @@ from losscli.losses._common import (
     math_log,
     one_hot,
     per_class,
+    ref_keras_clip,
     row_mean,
 )
 from losscli.registry import Input, Loss, Param, Rows, Variant
@@ -345,6 +346,16 @@ def _ref_cross_entropy(
     return Rows(np.array(values), norms=np.array(norms))
 
 
+def _keras_reference(reference):
+    """A reference on probabilities rescaled and clipped as Keras does (logits as they are)."""
+
+    def keras(predictions, targets, from_logits=False, **params):
+        p = predictions if from_logits else ref_keras_clip(predictions, rescale=True)
+        return reference(p, targets, from_logits=from_logits, **params)
+
+    return keras
+
+
 def _ref_categorical(predictions, targets, from_logits=False, label_smoothing=0.0):
     out = []
     for x, t in zip(_rows(predictions), _rows(targets)):
@@ -516,7 +527,11 @@ LOSSES = (
         convention="Keras",
         convention_detail="keras.losses.CategoricalCrossentropy, with the log clamped at -100 "
         "instead of Keras's probability clipping (use --convention keras for that).",
-        variants={"keras": Variant(_KERAS_NOTE, fn=_categorical_keras)},
+        variants={
+            "keras": Variant(
+                _KERAS_NOTE, fn=_categorical_keras, reference=_keras_reference(_ref_categorical)
+            )
+        },
         when_to_use="Multi-class classification with one-hot or soft (distilled, mixed-up) "
         "labels and probability outputs.",
         pitfalls=("Integer labels belong to sparse_categorical_crossentropy.",),
@@ -552,7 +567,9 @@ LOSSES = (
         convention="Keras",
         convention_detail="keras.losses.SparseCategoricalCrossentropy, with the log clamped "
         "at -100 instead of Keras's probability clipping.",
-        variants={"keras": Variant(_KERAS_NOTE, fn=_sparse_keras)},
+        variants={
+            "keras": Variant(_KERAS_NOTE, fn=_sparse_keras, reference=_keras_reference(_ref_sparse))
+        },
         when_to_use="Multi-class classification with integer labels and probability outputs.",
         checks=(
             _checks.logits_given_as_probabilities("sparse_categorical_crossentropy"),
@@ -583,7 +600,9 @@ LOSSES = (
         convention="Keras",
         convention_detail="keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2), "
         "with the log clamped at -100 instead of Keras's clipping.",
-        variants={"keras": Variant(_KERAS_NOTE, fn=_focal_keras)},
+        variants={
+            "keras": Variant(_KERAS_NOTE, fn=_focal_keras, reference=_keras_reference(_ref_focal))
+        },
         when_to_use="Multi-class problems with many easy examples and a few hard ones.",
         checks=(
             _checks.logits_given_as_probabilities("categorical_focal"),

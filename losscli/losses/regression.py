@@ -15,6 +15,7 @@ from losscli.losses._common import (
     elements_per_row,
     elementwise_reference,
     row_mean,
+    rows_of,
 )
 from losscli.registry import Check, Loss, Param, Rows, Variant
 
@@ -202,6 +203,12 @@ def _mse_columns(predictions: np.ndarray, targets: np.ndarray) -> Rows:
     return Rows(row_mean(d), columns=d.reshape(len(d), -1))
 
 
+def _ref_mse_columns(predictions: np.ndarray, targets: np.ndarray) -> Rows:
+    pairs = zip(rows_of(predictions), rows_of(targets))
+    rows = [[(a - b) ** 2 for a, b in zip(p, t)] for p, t in pairs]
+    return Rows(np.array([sum(r) / len(r) for r in rows]), columns=np.array(rows))
+
+
 def _msle_sklearn(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     # scikit-learn takes log1p of values above -1 as they are (no clipping).
     d = np.log1p(predictions) - np.log1p(targets)
@@ -278,6 +285,7 @@ LOSSES = (
                 "(N, D) inputs (multioutput='uniform_average').",
                 fn=_mse_columns,
                 column_finalize=math.sqrt,
+                reference=_ref_mse_columns,
             )
         },
         per_row_instead="mse",
@@ -311,6 +319,9 @@ LOSSES = (
                 "sklearn.metrics.mean_absolute_percentage_error is a fraction (not x100) and "
                 "floors |y| at 2.2e-16 instead of 1e-7.",
                 fn=_mape_sklearn,
+                reference=elementwise_reference(
+                    lambda p, t: abs(t - p) / max(abs(t), float(np.finfo(np.float64).eps))
+                ),
             )
         },
         when_to_use="Targets far from zero spanning several orders of magnitude, when the "
@@ -367,6 +378,7 @@ LOSSES = (
                 "sklearn.metrics.mean_squared_log_error takes log(1 + x) of values above -1 "
                 "as they are (no clipping) and refuses values <= -1.",
                 fn=_msle_sklearn,
+                reference=elementwise_reference(lambda p, t: (math.log1p(p) - math.log1p(t)) ** 2),
             )
         },
         checks=(
