@@ -110,6 +110,9 @@ class _Stages:
             own = {name: prepared.arrays[name] for name in names}
             if prepared.used == 0:  # every row of this chunk skipped: nothing to compute
                 rows = Rows(np.empty(0))
+            elif self.per_row and self.convention == "torch" and request.loss.elements:
+                # PyTorch's reduction='none': the loss of every element, not of every row.
+                rows = Rows(request.loss.elements(**own, **request.params))
             else:
                 self.diagnostics.run(i, own, request.params, prepared)
                 rows = self.functions[i](**own, **request.params)

@@ -290,6 +290,8 @@ class Loss:
     # For a loss whose per-row value is the mean over a row's elements: their number per
     # row, from the arrays. PyTorch's reduction='sum' adds elements, not rows.
     row_elements: Callable[..., int] | None = None
+    # The loss of every element, shape (N, ...): what PyTorch's reduction='none' gives.
+    elements: Callable[..., Any] | None = None
 
     @property
     def reductions(self) -> tuple[str, ...]:
@@ -315,8 +317,12 @@ class Loss:
             notes["torch"].append(
                 "--reduction sum adds every element, as PyTorch's reduction='sum' does "
                 "(by default a row counts once, with the mean of its elements). "
-                "--reduction none still gives one value a row (its elements' mean), where "
-                "PyTorch gives every element."
+                + (
+                    "--reduction none gives every element, as PyTorch does."
+                    if self.elements is not None
+                    else "--reduction none still gives one value a row (its elements' mean), "
+                    "where PyTorch gives every element."
+                )
             )
         for name in sorted(BATCH_MEAN_CONVENTIONS):
             own = self.variants.get(name)

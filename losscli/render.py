@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
+import numpy as np
+
 from losscli.jsonout import Encoder, dumps
 
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
@@ -59,8 +61,15 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
                 out.write(encoder.encode(record, str(record["loss"])) + "\n")
     elif output == "csv":
         if per_row:
-            out.write(",".join(r["loss"] for r in records) + "\n")
-            for row in zip(*(r["values"].tolist() for r in records)):
+            # A row's elements (PyTorch's none on (N, D) inputs) get a column each: loss[d].
+            flat = [np.asarray(r["values"]).reshape(len(r["values"]), -1) for r in records]
+            header = [
+                r["loss"] if f.ndim == 1 or np.ndim(r["values"]) == 1 else f"{r['loss']}[{d}]"
+                for r, f in zip(records, flat)
+                for d in range(f.shape[1])
+            ]
+            out.write(",".join(header) + "\n")
+            for row in np.hstack(flat).tolist():
                 out.write(",".join("" if math.isnan(v) else repr(v) for v in row) + "\n")
         else:
             _write_reduced_csv(records, out)
@@ -127,7 +136,7 @@ def results_table(records: Sequence[Mapping[str, Any]]):
         for i in shown:
             if i != previous + 1:
                 table.add_row("…", *("…" for _ in records))
-            table.add_row(str(i + 1), *(number(r["values"][i]) for r in records))
+            table.add_row(str(i + 1), *(_cell(r["values"][i]) for r in records))
             previous = i
         return table
     tasks = any("task" in r for r in records)
@@ -162,6 +171,14 @@ def results_table(records: Sequence[Mapping[str, Any]]):
             cells += [r["reduction"], str(row["n"]), params_text(r["params"]) if first else ""]
             table.add_row(*cells)
     return table
+
+
+def _cell(value: Any) -> str:
+    """A row's value, or its elements (PyTorch's none), for a table."""
+    if np.ndim(value) == 0:
+        return number(float(value))
+    items = [number(v) for v in np.ravel(value).tolist()]
+    return "[" + ", ".join(items[:4]) + (", …]" if len(items) > 4 else "]")
 
 
 def _shown_rows(n: int) -> list[int]:

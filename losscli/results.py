@@ -161,7 +161,7 @@ def weighted_total(
         "group_by": first.group_by,
     }
     if first.values is not None:
-        values = np.zeros(len(first.values))
+        values = np.zeros(np.shape(first.values))
         for wk, r in zip(weights, results):
             values += wk * np.asarray(r.values)
         return Result(values=values, **common)

@@ -339,3 +339,25 @@ def test_sklearn_rmse_of_several_outputs_streams_groups_and_resamples():
     assert result.ci[0] < result.value < result.ci[1]
     # By default the root of the overall mean, as Keras's RootMeanSquaredError.
     assert losscli.compute("rmse", p, y).value == pytest.approx(np.sqrt(np.mean((p - y) ** 2)))
+
+
+def test_torch_none_gives_every_element_and_csv_a_column_each(run, tmp_path):
+    p, y = np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[0.0, 0.0], [1.0, 1.0]])
+    w = np.array([2.0, 0.5])
+    values = losscli.compute("mse", p, y, reduction="none", convention="torch", weights=w).values
+    np.testing.assert_array_equal(values, [[2.0, 8.0], [2.0, 8.0]])  # w_i (p - y)^2, by hand
+    np.save(tmp_path / "p.npy", p)
+    np.save(tmp_path / "y.npy", y)
+    text = run(
+        "compute",
+        "mse",
+        tmp_path / "p.npy",
+        tmp_path / "y.npy",
+        "--reduction",
+        "none",
+        "--convention",
+        "torch",
+        "-o",
+        "csv",
+    ).stdout
+    assert text.splitlines() == ["mse[0],mse[1]", "1.0,4.0", "4.0,16.0"]

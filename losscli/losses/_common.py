@@ -12,6 +12,34 @@ from losscli.errors import UsageError
 from losscli.registry import Input
 
 
+def elementwise(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """The loss of every element from a loss whose row value is the mean of its elements:
+    ``fn`` on the inputs flattened to one element a row (per-label vector parameters are
+    taken one label, the last axis, at a time)."""
+
+    def elements(**arrays: Any) -> np.ndarray:
+        params = {k: v for k, v in arrays.items() if not isinstance(v, np.ndarray)}
+        data = {k: v for k, v in arrays.items() if isinstance(v, np.ndarray)}
+        shape = data["predictions"].shape
+        vectors = {k for k, v in params.items() if isinstance(v, tuple) and len(v) > 1}
+
+        def values(picked: dict[str, Any], extra: dict[str, Any]) -> np.ndarray:
+            flat = {k: v.reshape(-1) for k, v in picked.items()}
+            result = fn(**flat, **(params | extra))
+            return np.asarray(getattr(result, "values", result), dtype=np.float64)
+
+        if not vectors:
+            return values(data, {}).reshape(shape)
+        out = np.empty(shape)
+        for label in range(shape[-1]):
+            picked = {k: v[..., label] for k, v in data.items()}
+            extra = {k: (params[k][label],) for k in vectors}
+            out[..., label] = values(picked, extra).reshape(shape[:-1])
+        return out
+
+    return elements
+
+
 def elements_per_row(name: str = "predictions") -> Callable[..., int]:
     """The number of values in a row of input ``name``: what a per-row mean averages."""
 

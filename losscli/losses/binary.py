@@ -17,6 +17,7 @@ from losscli.losses._common import (
     KERAS_CLIP_LOW,
     clamped_log,
     elements_per_row,
+    elementwise,
     keras_clip,
     log_sigmoid,
     math_log,
@@ -430,6 +431,7 @@ LOSSES = (
         params=(_FROM_LOGITS, _POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce,
         row_elements=elements_per_row(),
+        elements=elementwise(bce),
         reference=_rowwise(_ref_bce),
         convention="PyTorch",
         convention_detail="torch.nn.BCELoss (log clamped at -100); from_logits=true is "
@@ -454,6 +456,7 @@ LOSSES = (
         params=(_POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce_with_logits,
         row_elements=elements_per_row(),
+        elements=elementwise(bce_with_logits),
         reference=_rowwise(lambda p, y, j, **k: _ref_bce(p, y, j, from_logits=True, **k)),
         convention="PyTorch",
         convention_detail="torch.nn.BCEWithLogitsLoss(pos_weight=None); equals Keras "
@@ -489,6 +492,7 @@ LOSSES = (
         ),
         fn=focal,
         row_elements=elements_per_row(),
+        elements=elementwise(focal),
         reference=_rowwise(_ref_focal),
         convention="PyTorch",
         convention_detail="torchvision.ops.sigmoid_focal_loss(alpha=0.25, gamma=2) on logits "
@@ -573,6 +577,7 @@ LOSSES = (
         inputs=MARGIN_INPUTS,
         fn=soft_margin,
         row_elements=elements_per_row(),
+        elements=elementwise(soft_margin),
         reference=_rowwise(_ref_soft_margin),
         convention="PyTorch",
         convention_detail="torch.nn.SoftMarginLoss; labels must be -1 or 1 (0 is not converted).",

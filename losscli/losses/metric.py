@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from losscli.losses import _checks
-from losscli.losses._common import elements_per_row, row_mean, rows_of
+from losscli.losses._common import elements_per_row, elementwise, row_mean, rows_of
 from losscli.registry import Check, Input, Loss, Param
 
 
@@ -229,6 +229,7 @@ LOSSES = (
         params=(_MARGIN,),
         fn=hinge_embedding,
         row_elements=elements_per_row(),
+        elements=elementwise(hinge_embedding),
         reference=_ref_hinge_embedding,
         convention="PyTorch",
         convention_detail="torch.nn.HingeEmbeddingLoss(margin=1).",

@@ -130,6 +130,20 @@ def nll(
     return _indexed_nll(predictions, targets, weights, ignore_index, 0.0)
 
 
+def _pixel_losses(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
+    """The loss of every position of dense (N, C, H, W) logits: PyTorch's reduction='none'."""
+    if predictions.ndim <= 2:
+        return np.asarray(cross_entropy(predictions, targets, **params).values)
+    logits = np.moveaxis(predictions, 1, -1)
+    flat = logits.reshape(-1, logits.shape[-1])
+    if targets.ndim == predictions.ndim:  # per-class probabilities, class axis 1 too
+        labels: np.ndarray = np.moveaxis(targets, 1, -1).reshape(flat.shape)
+    else:
+        labels = np.reshape(targets, -1)
+    rows = cross_entropy(flat, labels, **params)
+    return np.asarray(getattr(rows, "values", rows)).reshape(logits.shape[:-1])
+
+
 def _pixels(predictions: np.ndarray, **_: Any) -> int:
     """Positions a dense (N, C, H, W) row averages over: its H W pixels (1 for (N, C))."""
     return int(np.prod(predictions.shape[2:], dtype=np.int64))
@@ -467,6 +481,7 @@ LOSSES = (
         params=(_FROM_LOGITS_TRUE, _CLASS_WEIGHTS, _IGNORE_INDEX, _LABEL_SMOOTHING),
         fn=cross_entropy,
         row_elements=_pixels,
+        elements=_pixel_losses,
         reference=_ref_cross_entropy,
         convention="PyTorch",
         convention_detail="torch.nn.CrossEntropyLoss: with class weights the mean divides "

@@ -14,6 +14,7 @@ from losscli.losses._common import (
     REGRESSION_INPUTS,
     any_per_row,
     elements_per_row,
+    elementwise,
     elementwise_reference,
     pairwise_inputs,
     row_mean,
@@ -249,6 +250,7 @@ LOSSES = (
         ),
         fn=poisson_nll,
         row_elements=elements_per_row(),
+        elements=elementwise(poisson_nll),
         reference=elementwise_reference(_ref_poisson_nll),
         convention="PyTorch",
         convention_detail="torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8); "
@@ -271,6 +273,7 @@ LOSSES = (
         ),
         fn=poisson,
         row_elements=elements_per_row(),
+        elements=elementwise(poisson),
         reference=elementwise_reference(lambda p, y: p - y * math.log(p + KERAS_EPSILON)),
         convention="Keras",
         convention_detail="keras.losses.Poisson (epsilon 1e-7).",

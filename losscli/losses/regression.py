@@ -13,6 +13,7 @@ import numpy as np
 from losscli.losses._common import (
     REGRESSION_INPUTS,
     elements_per_row,
+    elementwise,
     elementwise_reference,
     row_mean,
     rows_of,
@@ -241,6 +242,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         fn=mse,
         row_elements=elements_per_row(),
+        elements=elementwise(mse),
         reference=elementwise_reference(lambda p, t: (p - t) ** 2),
         convention="PyTorch",
         convention_detail="torch.nn.MSELoss; equals Keras MeanSquaredError and "
@@ -261,6 +263,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         fn=mae,
         row_elements=elements_per_row(),
+        elements=elementwise(mae),
         reference=elementwise_reference(lambda p, t: abs(p - t)),
         convention="PyTorch",
         convention_detail="torch.nn.L1Loss; equals Keras MeanAbsoluteError and "
@@ -311,6 +314,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         fn=mape,
         row_elements=elements_per_row(),
+        elements=elementwise(mape),
         reference=elementwise_reference(lambda p, t: 100 * abs(t - p) / max(abs(t), KERAS_EPSILON)),
         convention="Keras",
         convention_detail="keras.losses.MeanAbsolutePercentageError (percent, epsilon 1e-7).",
@@ -361,6 +365,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         fn=msle,
         row_elements=elements_per_row(),
+        elements=elementwise(msle),
         reference=elementwise_reference(_ref_msle),
         convention="Keras",
         convention_detail="keras.losses.MeanSquaredLogarithmicError: negative values are "
@@ -413,6 +418,7 @@ LOSSES = (
         ),
         fn=huber,
         row_elements=elements_per_row(),
+        elements=elementwise(huber),
         reference=elementwise_reference(_ref_huber),
         convention="PyTorch",
         convention_detail="torch.nn.HuberLoss(delta=1.0); equals keras.losses.Huber.",
@@ -444,6 +450,7 @@ LOSSES = (
         ),
         fn=smooth_l1,
         row_elements=elements_per_row(),
+        elements=elementwise(smooth_l1),
         reference=elementwise_reference(
             lambda p, t, beta: abs(p - t) if beta == 0 else _ref_smooth_l1(p, t, beta)
         ),
@@ -463,6 +470,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         fn=log_cosh,
         row_elements=elements_per_row(),
+        elements=elementwise(log_cosh),
         reference=elementwise_reference(_ref_log_cosh),
         convention="Keras",
         convention_detail="keras.losses.LogCosh, evaluated without overflow for residuals "
@@ -482,6 +490,7 @@ LOSSES = (
         params=(Param("alpha", "float", 0.5, "the quantile being predicted", low=0.0, high=1.0),),
         fn=pinball,
         row_elements=elements_per_row(),
+        elements=elementwise(pinball),
         reference=elementwise_reference(_ref_pinball),
         convention="scikit-learn",
         convention_detail="sklearn.metrics.mean_pinball_loss(alpha=0.5); at alpha 0.5 it is "

@@ -24,7 +24,7 @@ class PerRowValues:
     def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
         values = np.asarray(rows.values, dtype=np.float64)
         if weights is not None:
-            values = values * weights
+            values = values * weights.reshape((-1,) + (1,) * (values.ndim - 1))
         self._pieces.append(prepared.full(values, np.nan))
 
     def values(self) -> np.ndarray:
