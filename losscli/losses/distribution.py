@@ -362,6 +362,9 @@ LOSSES = (
         ),
         fn=kl_div,
         row_elements=elements_per_row(),
+        elements=lambda predictions, targets, log_input=AUTO, log_target=AUTO, normalize=False: (
+            _kl_terms(predictions, targets, log_input, log_target, normalize)
+        ),
         reference=_ref_kl,
         convention="PyTorch",
         convention_detail="torch.nn.KLDivLoss(reduction='batchmean'): input log Q, target P. "

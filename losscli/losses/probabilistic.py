@@ -88,14 +88,18 @@ def gaussian_nll(
     >>> gaussian_nll(np.array([1.0]), np.array([0.0]), np.array([1.0]))
     array([0.5])
     """
+    return row_mean(_gaussian_elements(predictions, targets, var, full=full, eps=eps))
+
+
+def _gaussian_elements(
+    predictions: np.ndarray, targets: np.ndarray, var: np.ndarray, *, full: bool, eps: float
+) -> np.ndarray:
     v = np.maximum(var, eps)
     if v.ndim < predictions.ndim:
         v = v.reshape(v.shape + (1,) * (predictions.ndim - v.ndim))
     d = predictions - targets
     out = 0.5 * (np.log(v) + d * d / v)
-    if full:
-        out = out + _HALF_LOG_2PI
-    return row_mean(out)
+    return out + _HALF_LOG_2PI if full else out
 
 
 def tweedie(predictions: np.ndarray, targets: np.ndarray, *, power: float = 0.0) -> np.ndarray:
@@ -308,6 +312,9 @@ LOSSES = (
         ),
         fn=gaussian_nll,
         row_elements=elements_per_row(),
+        elements=lambda predictions, targets, var, **k: _gaussian_elements(
+            predictions, targets, var, **k
+        ),
         reference=_ref_gaussian_nll,
         convention="PyTorch",
         convention_detail="torch.nn.GaussianNLLLoss(full=False, eps=1e-6).",
