@@ -437,3 +437,32 @@ def test_a_table_shows_at_most_200_groups_and_says_so(run, tmp_path):
     assert table.code == 0
     assert "showing 200 of 500 groups a loss" in " ".join(table.stdout.split())
     assert len(run(*args, "-o", "json").json()["results"][0]["groups"]) == n
+
+
+def test_sigterm_leaves_no_spooled_stdin_behind(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    np.save(tmp_path / "y.npy", np.ones(3))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "losscli", "compute", "mse", "-", tmp_path / "y.npy"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(spool)},
+    )
+    process.stdin.write(b"p\n1\n2\n")  # stdin stays open: losscli is still spooling it
+    process.stdin.flush()
+    deadline = time.monotonic() + 20
+    while not list(spool.glob("losscli-stdin-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(spool.glob("losscli-stdin-*")), "the spool file never appeared"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == -signal.SIGTERM
+    process.stdin.close()
+    assert not list(spool.glob("losscli-stdin-*"))
