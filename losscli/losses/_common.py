@@ -138,6 +138,26 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
     return -softplus(-x)
 
 
+_BLOCK_ROWS = 8192
+
+
+def logsumexp_rows(x: np.ndarray) -> np.ndarray:
+    """log sum_c exp(x_c) of every row of (N, C) ``x``, shifted by the row maximum.
+
+    Blocks of rows are transposed so that the maximum and the sum run over contiguous
+    rows of the block (C row operations of B values each, not B reductions of C values):
+    several times faster than reducing along axis 1 for the small C of classifiers.
+    """
+    out = np.empty(len(x))
+    for start in range(0, len(x), _BLOCK_ROWS):
+        block = np.array(x[start : start + _BLOCK_ROWS].T, order="C")  # a copy, always
+        top = block.max(axis=0)
+        np.subtract(block, top, out=block)
+        np.exp(block, out=block)
+        out[start : start + _BLOCK_ROWS] = top + np.log(block.sum(axis=0))
+    return out
+
+
 def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
     """x - logsumexp(x) along ``axis``, shifted by the maximum so nothing overflows."""
     shifted = x - x.max(axis=axis, keepdims=True)

@@ -18,6 +18,7 @@ from losscli.losses._common import (
     clamped_log,
     keras_clip,
     log_softmax,
+    logsumexp_rows,
     math_log,
     one_hot,
     per_class,
@@ -58,21 +59,29 @@ def _is_index(predictions: np.ndarray, targets: np.ndarray) -> bool:
 
 
 def _indexed_nll(
-    logp: np.ndarray,
+    logp: np.ndarray | None,
     targets: np.ndarray,
     weights: np.ndarray | None,
     ignore_index: int,
     label_smoothing: float,
+    logits: np.ndarray | None = None,
 ) -> Rows:
-    """PyTorch's cross-entropy with class-index targets, as per-row values and norms."""
-    classes = logp.shape[1]
+    """PyTorch's cross-entropy with class-index targets, as per-row values and norms.
+
+    Either ``logp`` (log-probabilities) or, without label smoothing, (N, C) ``logits``.
+    """
+    source = logp if logp is not None else logits
+    assert source is not None
+    classes = source.shape[1]
     index = targets.astype(np.int64)
     ignored = index == ignore_index
     safe = np.where(ignored | (index < 0) | (index >= classes), 0, index)
-    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    picked = np.take_along_axis(source, safe[:, None], axis=1)[:, 0]
+    if logp is None:
+        picked = picked - logsumexp_rows(source)
     w_target = np.ones(safe.shape) if weights is None else weights[safe]
     loss = -w_target * picked
-    if label_smoothing:
+    if label_smoothing and logp is not None:
         wb = 1.0 if weights is None else _class_shape(weights, logp.ndim, 1)
         uniform = -(wb * logp).sum(axis=1)
         loss = (1.0 - label_smoothing) * loss + (label_smoothing / classes) * uniform
@@ -102,6 +111,14 @@ def cross_entropy(
     """
     classes = predictions.shape[1]
     weights = per_class(class_weights, classes, "class_weights", "cross_entropy")
+    if (
+        from_logits
+        and predictions.ndim == 2
+        and not label_smoothing
+        and _is_index(predictions, targets)
+    ):
+        # The common case without the (N, C) log-softmax: log p_y = x_y - logsumexp(x).
+        return _indexed_nll(None, targets, weights, ignore_index, 0.0, logits=predictions)
     logp = log_softmax(predictions, axis=1) if from_logits else clamped_log(predictions)
     if _is_index(predictions, targets):
         return _indexed_nll(logp, targets, weights, ignore_index, label_smoothing)

@@ -12,6 +12,8 @@ from losscli.errors import SPELLED, InputError
 from losscli.pipeline.prepare import Prepared
 from losscli.registry import Check, Loss
 
+_LOOK_FIRST = 64  # rows an every-row check looks at before the whole chunk
+
 
 class Diagnostics:
     def __init__(
@@ -22,6 +24,8 @@ class Diagnostics:
         self.convention = convention
         # (loss position, check position) -> [offending rows so far, message fields]
         self._tallies: dict[tuple[int, int], list[Any]] = {}
+        # Checks that warn only when every row offends, once one row did not: never again.
+        self._settled: set[tuple[int, int]] = set()
 
     def run(
         self,
@@ -32,11 +36,25 @@ class Diagnostics:
     ) -> None:
         """Run loss ``index``'s checks on its own ``arrays`` (the kept rows of a chunk)."""
         for position, check in enumerate(self.losses[index].checks):
-            if not check.applies(self.convention):
+            if not check.applies(self.convention) or (index, position) in self._settled:
+                continue
+            if check.every_row and not self._all_offend(check, arrays, params):
+                self._settled.add((index, position))
+                self._tallies.pop((index, position), None)
                 continue
             mask = np.asarray(check.rows(**arrays, **params), dtype=bool)
             if mask.any():
                 self._offending(index, position, check, mask, arrays, params, prepared)
+
+    @staticmethod
+    def _all_offend(
+        check: Check, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
+    ) -> bool:
+        """Whether every row offends, looking at a few rows first: usually one does not."""
+        first = {name: a[:_LOOK_FIRST] for name, a in arrays.items()}
+        if not np.asarray(check.rows(**first, **params), dtype=bool).all():
+            return False
+        return bool(np.asarray(check.rows(**arrays, **params), dtype=bool).all())
 
     def _offending(
         self,
