@@ -38,23 +38,26 @@ class Diagnostics:
         for position, check in enumerate(self.losses[index].checks):
             if not check.applies(self.convention) or (index, position) in self._settled:
                 continue
-            if check.every_row and not self._all_offend(check, arrays, params):
+            mask = self._mask(check, arrays, params)
+            if mask is None:  # an every-row check with a row that does not offend
                 self._settled.add((index, position))
                 self._tallies.pop((index, position), None)
                 continue
-            mask = np.asarray(check.rows(**arrays, **params), dtype=bool)
             if mask.any():
                 self._offending(index, position, check, mask, arrays, params, prepared)
 
     @staticmethod
-    def _all_offend(
+    def _mask(
         check: Check, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
-    ) -> bool:
-        """Whether every row offends, looking at a few rows first: usually one does not."""
-        first = {name: a[:_LOOK_FIRST] for name, a in arrays.items()}
-        if not np.asarray(check.rows(**first, **params), dtype=bool).all():
-            return False
-        return bool(np.asarray(check.rows(**arrays, **params), dtype=bool).all())
+    ) -> np.ndarray | None:
+        """The offending rows; for a check that warns only when every row offends, None as
+        soon as one row does not (a few rows are looked at first: usually one does not)."""
+        if check.every_row:
+            first = {name: a[:_LOOK_FIRST] for name, a in arrays.items()}
+            if not np.asarray(check.rows(**first, **params), dtype=bool).all():
+                return None
+        mask = np.asarray(check.rows(**arrays, **params), dtype=bool)
+        return None if check.every_row and not mask.all() else mask
 
     def _offending(
         self,
