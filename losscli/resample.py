@@ -65,9 +65,6 @@ class RowData:
         denominator = None if self.denominators is None else np.array(math.fsum(self.denominators))
         return float(self.combine(sums, denominator))
 
-    def finalized(self, values: np.ndarray) -> np.ndarray:
-        return _applied(self.finalize, values)
-
 
 def _applied(fn: Callable[[float], float] | None, values: np.ndarray) -> np.ndarray:
     """``fn`` on every finite entry of ``values`` (any shape)."""

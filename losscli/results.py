@@ -113,9 +113,6 @@ class Evaluation:
         names = ", ".join(r.loss for r in self.results)
         raise KeyError(f"no result for {key!r} (results: {names})")
 
-    def to_dicts(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in self.results]
-
     def to_pandas(self) -> Any:
         """The reduced results as a pandas DataFrame: one row per loss, and per group."""
         import pandas as pd
