@@ -22,6 +22,7 @@ from losscli.readers.base import Table
 
 WEIGHTS = "weights"
 GROUP = "\0group"  # the binding of the group labels; never a loss input's name
+ROW_ID = "\0id"  # the binding of the column that identifies rows in per-row output
 
 
 @dataclass(frozen=True)

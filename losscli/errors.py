@@ -43,7 +43,12 @@ _FACE: ContextVar[str] = ContextVar("losscli_face", default="python")
 _UNSET: Any = object()
 
 # Python keyword -> command-line option, where they differ in more than '_' and '-'.
-_CLI_NAMES = {"columns": "--col", "params": "-p", "plugins": "--plugin"}
+_CLI_NAMES = {
+    "columns": "--col",
+    "params": "-p",
+    "plugins": "--plugin",
+    "id_column": "--id",
+}
 
 
 @contextlib.contextmanager

@@ -18,9 +18,17 @@ from losscli.binding import Binding, bind_inputs
 from losscli.errors import option
 from losscli.pipeline.accumulate import Accumulator
 from losscli.pipeline.align import aligned_chunks, check_known_row_counts
-from losscli.pipeline.collect import PerRowValues, RowIndex, RowParts
+from losscli.pipeline.collect import RowBuffer, RowIndex, RowParts, RowSink, per_row_values
 from losscli.pipeline.diagnostics import Diagnostics
-from losscli.pipeline.prepare import GROUP, GROUP_INPUT, WEIGHTS, WEIGHTS_INPUT, Preparer
+from losscli.pipeline.prepare import (
+    GROUP,
+    GROUP_INPUT,
+    ROW_ID,
+    ROW_ID_INPUT,
+    WEIGHTS,
+    WEIGHTS_INPUT,
+    Preparer,
+)
 from losscli.pipeline.sources import Sources, open_sources
 from losscli.registry import Input, Rows
 from losscli.requests import (
@@ -43,12 +51,19 @@ def evaluate(
     options: Options | None = None,
     *,
     keep_rows: bool = False,
+    rows_to: RowSink | None = None,
 ) -> Evaluation:
-    """Compute every requested loss on ``inputs`` (paths, '-', or in-memory objects)."""
+    """Compute every requested loss on ``inputs`` (paths, '-', or in-memory objects).
+
+    Per-row values (``reduction="none"``) go to ``rows_to`` chunk by chunk when it is
+    given (the results then carry no ``values``); otherwise they are kept in the results.
+    """
     options = options or Options()
     check_requests(requests, options)
     sources = open_sources(inputs, options)
-    evaluation = evaluate_sources(requests, sources, options, keep_rows=keep_rows)
+    evaluation = evaluate_sources(
+        requests, sources, options, keep_rows=keep_rows, rows_to=rows_to
+    )
     return replace(evaluation, warnings=[*sources.notes, *evaluation.warnings])
 
 
@@ -78,6 +93,9 @@ def _plan(requests: Sequence[Request], sources: Sources, options: Options) -> _P
     if sources.group is not None:
         bindings[GROUP] = sources.group
         specs[GROUP] = GROUP_INPUT
+    if sources.row_id is not None:
+        bindings[ROW_ID] = sources.row_id
+        specs[ROW_ID] = ROW_ID_INPUT
     origins = {name: b.origin() for name, b in bindings.items()}
     return _Plan(bindings, specs, origins)
 
@@ -85,7 +103,14 @@ def _plan(requests: Sequence[Request], sources: Sources, options: Options) -> _P
 class _Stages:
     """The per-loss stages of one run, fed one prepared chunk at a time."""
 
-    def __init__(self, requests: Sequence[Request], plan: _Plan, options: Options, collect: bool):
+    def __init__(
+        self,
+        requests: Sequence[Request],
+        plan: _Plan,
+        options: Options,
+        collect: bool,
+        rows_to: RowSink | None,
+    ):
         self.requests = requests
         losses = [r.loss for r in requests]
         reducers = [loss.reducer(options.convention) for loss in losses]
@@ -97,7 +122,15 @@ class _Stages:
         self.preparer = Preparer(plan.specs, losses, plan.origins, options.nan)
         self.diagnostics = Diagnostics(losses, plan.origins, options.convention)
         self.accumulators = [Accumulator(r, options.reduction) for r in reducers]
-        self.row_values = [PerRowValues() for _ in requests]
+        self.rows_to: RowSink = RowBuffer() if rows_to is None else rows_to
+        self.total_weights = (
+            [float(r.weight or 0.0) for r in requests] if is_weighted_sum(requests) else None
+        )
+        if self.per_row:
+            names = [r.loss.name for r in requests]
+            names += [sum_name(requests)] if self.total_weights else []
+            ids = plan.bindings.get(ROW_ID)
+            self.rows_to.start(names, None if ids is None else (ids.columns or ("",))[0])
         self.row_parts = [RowParts(r, options.reduction) for r in reducers]
         self.index = RowIndex()
 
@@ -105,6 +138,7 @@ class _Stages:
         prepared = self.preparer(chunk)
         if prepared is None:
             return
+        row_values = []
         for i, request in enumerate(self.requests):
             names = [k.name for k in request.loss.inputs if k.name in prepared.arrays]
             own = {name: prepared.arrays[name] for name in names}
@@ -122,13 +156,18 @@ class _Stages:
                     if factor != 1.0:
                         rows = Rows(np.asarray(rows.values) * factor)
             if self.per_row:
-                self.row_values[i].add(rows, prepared.weights, prepared)
+                row_values.append(per_row_values(rows, prepared.weights, prepared))
             else:
                 self.accumulators[i].add(rows, prepared.weights, prepared.kept_codes)
             if self.collect:
                 self.row_parts[i].add(rows, prepared.weights, prepared)
         if self.collect:
             self.index.add(prepared)
+        if self.per_row:
+            if self.total_weights:
+                total = sum(w * v for w, v in zip(self.total_weights, row_values))
+                row_values.append(np.asarray(total, dtype=np.float64))
+            self.rows_to.write(prepared.ids, row_values)
 
 
 def evaluate_sources(
@@ -137,14 +176,16 @@ def evaluate_sources(
     options: Options,
     *,
     keep_rows: bool = False,
+    rows_to: RowSink | None = None,
 ) -> Evaluation:
     """The loop over aligned chunks of already opened sources."""
     plan = _plan(requests, sources, options)
     check_known_row_counts(plan.bindings, plan.origins)
-    stages = _Stages(requests, plan, options, keep_rows or options.ci is not None)
-    whole = stages.per_row or not all(r.loss.streamable for r in requests)
+    stages = _Stages(requests, plan, options, keep_rows or options.ci is not None, rows_to)
+    whole = not all(r.loss.streamable for r in requests)
     group_column = None if sources.group is None else (sources.group.columns or ("",))[0]
-    labels = frozenset([group_column]) if group_column else frozenset()
+    id_column = None if sources.row_id is None else (sources.row_id.columns or ("",))[0]
+    labels = frozenset(c for c in (group_column, id_column) if c)
     chunk_rows = None if whole else options.chunk_rows
     with np.errstate(all="ignore"):
         row_axes = {name: spec.row_axis for name, spec in plan.specs.items()}
@@ -157,11 +198,22 @@ def evaluate_sources(
         "convention": options.convention,
     }
     if stages.per_row:
+        kept = stages.rows_to.values() if isinstance(stages.rows_to, RowBuffer) else None
         results = [
-            Result(r.loss.name, params=dict(r.params), values=v.values(), weight=r.weight, **common)
-            for r, v in zip(requests, stages.row_values)
+            Result(
+                r.loss.name,
+                params=dict(r.params),
+                values=None if kept is None else kept[i],
+                weight=r.weight,
+                **common,
+            )
+            for i, r in enumerate(requests)
         ]
-        return _with_total(requests, results, warnings)
+        if kept is not None or not is_weighted_sum(requests):
+            return _with_total(requests, results, warnings)
+        terms = tuple(r.loss.name for r in requests)
+        total = Result(sum_name(requests), params={}, terms=terms, **common)
+        return Evaluation([*results, total], warnings)
     return _reduced(stages, plan, options, group_column, warnings, common)
 
 

@@ -49,6 +49,7 @@ class Options:
     group_by: Any = None  # a column name, or in-memory labels, one per row
     on: str | None = None
     how: str = "exact"
+    id_column: str | None = None  # carried beside per-row values (default: the on key)
     ci: float | None = None  # confidence of a bootstrap interval for every reduced value
     bootstrap: int = 2000
     seed: int = 0
@@ -65,6 +66,16 @@ class Options:
             _choice("format", self.format, INPUT_FORMATS)
         if self.on is not None and (not isinstance(self.on, str) or not self.on):
             raise UsageError(f"{option('on')}: give a column name, not {self.on!r}")
+        if self.id_column is not None:
+            if not isinstance(self.id_column, str) or not self.id_column:
+                raise UsageError(
+                    f"{option('id_column')}: give a column name, not {self.id_column!r}"
+                )
+            if self.reduction != "none":
+                raise UsageError(
+                    f"{option('id_column')} names the rows of per-row values: use it with "
+                    f"{option('reduction', 'none')}"
+                )
         if isinstance(self.group_by, str) and not self.group_by:
             raise UsageError(f"{option('group_by')}: give a column name")
         if self.group_by is not None and not isinstance(self.group_by, str):

@@ -3,7 +3,8 @@ each row's share of a reduced value for resampling (bootstrap intervals, compari
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -13,22 +14,43 @@ from losscli.registry import Reducer, Rows
 from losscli.resample import RowData
 
 
-class PerRowValues:
-    """The per-row loss of every row read, NaN where a row was skipped; with sample weights
-    each row's weighted loss w_i l_i (what PyTorch's weight and Keras's sample_weight give
-    with reduction none, and what ``sum`` adds up)."""
+class RowSink(Protocol):
+    """Where per-row values go, chunk by chunk, as they are computed."""
+
+    def start(self, names: Sequence[str], id_column: str | None) -> None:
+        """Called once before any rows: the value columns' names and the id column's."""
+
+    def write(self, ids: np.ndarray | None, columns: Sequence[np.ndarray]) -> None:
+        """The next rows: their ids (or None) and one array per name, in order."""
+
+
+def per_row_values(rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> np.ndarray:
+    """The per-row loss of every row of a chunk, NaN where a row was skipped; with sample
+    weights each row's weighted loss w_i l_i (what PyTorch's weight and Keras's
+    sample_weight give with reduction none, and what ``sum`` adds up)."""
+    values = np.asarray(rows.values, dtype=np.float64)
+    if weights is not None:
+        values = values * weights.reshape((-1,) + (1,) * (values.ndim - 1))
+    return prepared.full(values, np.nan)
+
+
+class RowBuffer:
+    """A sink that keeps every row in memory (the Python API's ``Result.values``)."""
 
     def __init__(self) -> None:
-        self._pieces: list[np.ndarray] = []
+        self.names: list[str] = []
+        self._pieces: list[list[np.ndarray]] = []
 
-    def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
-        values = np.asarray(rows.values, dtype=np.float64)
-        if weights is not None:
-            values = values * weights.reshape((-1,) + (1,) * (values.ndim - 1))
-        self._pieces.append(prepared.full(values, np.nan))
+    def start(self, names: Sequence[str], id_column: str | None) -> None:
+        self.names = list(names)
+        self._pieces = [[] for _ in names]
 
-    def values(self) -> np.ndarray:
-        return np.concatenate(self._pieces)
+    def write(self, ids: np.ndarray | None, columns: Sequence[np.ndarray]) -> None:
+        for pieces, values in zip(self._pieces, columns):
+            pieces.append(values)
+
+    def values(self) -> list[np.ndarray]:
+        return [np.concatenate(p) if p else np.empty(0) for p in self._pieces]
 
 
 class RowParts:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli.binding import GROUP, WEIGHTS
+from losscli.binding import GROUP, ROW_ID, WEIGHTS
 from losscli.errors import InputError, option
 from losscli.labels import GroupCoder
 from losscli.pipeline.align import Chunk
@@ -18,6 +18,7 @@ from losscli.shapes import match_shapes
 
 WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
 GROUP_INPUT = Input(GROUP, ("N",), "group labels")
+ROW_ID_INPUT = Input(ROW_ID, ("N",), "row identifiers")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Prepared:
     keep: np.ndarray | None  # which rows of the chunk are kept; None: all
     n: int  # rows in the chunk
     start: int  # rows before this chunk
+    ids: np.ndarray | None = None  # the identifier of every row of the chunk (kept or not)
 
     @property
     def used(self) -> int:
@@ -84,6 +86,7 @@ class Preparer:
 
     def __call__(self, chunk: Chunk) -> Prepared | None:
         group_column = chunk.pop(GROUP, None)
+        ids = chunk.pop(ROW_ID, None)
         arrays = self._declared(chunk)
         n = len(next(iter(arrays.values())))
         start = self.rows
@@ -97,7 +100,7 @@ class Preparer:
         keep = None if bad is None else ~bad
         if keep is not None:
             arrays = {name: a[keep] for name, a in arrays.items()}
-        prepared = Prepared(arrays, arrays.pop(WEIGHTS, None), codes, keep, n, start)
+        prepared = Prepared(arrays, arrays.pop(WEIGHTS, None), codes, keep, n, start, ids)
         self._check_weights(prepared)
         for name in [k for k in arrays if self.specs[k].kind == "label"]:
             arrays[name] = self._labels(name, arrays[name], prepared)

@@ -23,6 +23,7 @@ class Sources:
     tables: list[Table]
     weights: Table | None = None
     group: Binding | None = None
+    row_id: Binding | None = None  # the column that names rows in per-row output
     reserved: frozenset[str] = frozenset()  # key and group columns: never part of an input
     notes: list[str] = field(default_factory=list)
 
@@ -58,14 +59,25 @@ def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
         labels = ArrayTable({GROUP_LABELS: options.group_by}, describe(options.group_by))
         group = Binding(labels, (GROUP_LABELS,), whole=True)
     elif options.group_by:
-        name = options.group_by
-        holders = [t for t in [*tables, *([weights] if weights else [])] if name in t.columns]
-        if not holders:
-            listing = "; ".join(f"{t.display}: {', '.join(t.columns) or 'none'}" for t in tables)
-            raise InputError(f"{option('group_by', name)}: no input has that column ({listing})")
-        group = Binding(holders[0], (name,))
-    reserved = frozenset(c for c in (options.on, options.group_by) if isinstance(c, str))
-    return Sources(tables, weights, group, reserved, notes)
+        group = _column_binding(tables, weights, options.group_by, "group_by")
+    row_id = None
+    id_column = options.id_column
+    if id_column is None and options.reduction == "none":
+        id_column = options.on
+    if id_column is not None:
+        row_id = _column_binding(tables, weights, id_column, "id_column")
+    named = (options.on, options.group_by, id_column)
+    reserved = frozenset(c for c in named if isinstance(c, str))
+    return Sources(tables, weights, group, row_id, reserved, notes)
+
+
+def _column_binding(tables: list[Table], weights: Table | None, name: str, what: str) -> Binding:
+    """The first input (or the weights file) holding column ``name``, for ``what``."""
+    holders = [t for t in [*tables, *([weights] if weights else [])] if name in t.columns]
+    if not holders:
+        listing = "; ".join(f"{t.display}: {', '.join(t.columns) or 'none'}" for t in tables)
+        raise InputError(f"{option(what, name)}: no input has that column ({listing})")
+    return Binding(holders[0], (name,))
 
 
 def _join(
