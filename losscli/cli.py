@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from typing import Any
@@ -300,6 +301,19 @@ def _warn(warnings: list[str]) -> None:
     help="Evaluate the [[task]]s of a TOML file and their weighted total (no LOSS or INPUT).",
 )
 @output_option
+@click.option(
+    "--out",
+    "out_path",
+    metavar="FILE",
+    help="Write the output to FILE instead of stdout, in the format its extension names "
+    "(.csv .json .ndjson; per-row values also .parquet .arrow .npy); replaced only on success.",
+)
+@click.option(
+    "--id",
+    "id_column",
+    metavar="COLUMN",
+    help="With --reduction none: carry this column beside the values (default: the --on key).",
+)
 def compute(
     losses: str | None,
     inputs: tuple[str, ...],
@@ -309,6 +323,8 @@ def compute(
     ci: float | None,
     tasks_file: str | None,
     output: str | None,
+    out_path: str | None,
+    id_column: str | None,
     **kw: Any,
 ) -> None:
     """Compute one or more losses, or a weighted sum of losses, on prediction files.
@@ -327,13 +343,15 @@ def compute(
       losscli compute --tasks tasks.toml
       losscli compute mse both.csv --col predictions=yhat --col targets=y
       losscli compute huber preds.npy targets.npy --reduction none -o csv
+      losscli compute bce p.parquet y.parquet --reduction none --id sample --out rows.parquet
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
     """
     from losscli.evaluate import evaluate
     from losscli.render import write_results
 
     registry = _registry(plugins)
-    options = _options(kw, reduction=reduction, ci=ci)
+    options = _options(kw, reduction=reduction, ci=ci, id_column=id_column)
+    fmt = _output_format(output, out_path)
     if tasks_file:
         if losses or inputs or options.columns or params or options.weights:
             raise click.UsageError(
@@ -348,10 +366,58 @@ def compute(
     else:
         if not losses or not inputs:
             raise click.UsageError("give a LOSS and at least one INPUT file (or --tasks FILE)")
-        evaluation = evaluate(_requests(losses, params, registry), inputs, options)
+        requests = _requests(losses, params, registry)
+        if options.reduction == "none":
+            _per_row(requests, inputs, options, fmt, out_path)
+            return
+        evaluation = evaluate(requests, inputs, options)
     _warn(evaluation.warnings)
     records = [r.to_dict() for r in evaluation.results]
-    _warn(write_results(records, output or _default_output(), sys.stdout))
+    if out_path is None:
+        _warn(write_results(records, fmt, sys.stdout))
+        return
+    from losscli.export import export_text
+
+    if fmt in ("parquet", "arrow", "npy"):
+        raise click.UsageError(
+            f"--out {out_path}: {fmt} files hold per-row values (--reduction none); "
+            "write reduced results as .json, .ndjson or .csv"
+        )
+    text = io.StringIO()
+    _warn(write_results(records, fmt, text))
+    export_text(text.getvalue(), out_path)
+
+
+def _output_format(output: str | None, out_path: str | None) -> str:
+    """The format ``-o`` names, or the one ``--out FILE``'s extension names."""
+    if out_path is None:
+        return output or _default_output()
+    from losscli.row_writers import format_of
+
+    fmt = format_of(out_path)
+    if output is not None and output != fmt:
+        raise click.UsageError(f"-o {output} and --out {out_path} disagree; give one of them")
+    return fmt
+
+
+def _per_row(requests: Any, inputs: Any, options: Any, fmt: str, out_path: str | None) -> None:
+    """Per-row values, streamed to their writer (or the first and last rows, in a table)."""
+    if fmt == "table":
+        from losscli.evaluate import evaluate
+        from losscli.render import TABLE_ROWS, per_row_table, print_rich
+        from losscli.row_writers import HeadAndTail
+
+        rows = HeadAndTail(TABLE_ROWS)
+        evaluation = evaluate(requests, inputs, options, rows_to=rows)
+        _warn(evaluation.warnings)
+        print_rich(per_row_table(rows.names, rows.id_column, rows.shown(), rows.rows), sys.stdout)
+        return
+    from losscli.export import export_rows
+
+    evaluation, notes = export_rows(requests, inputs, options, fmt, out_path, sys.stdout)
+    _warn(evaluation.warnings + notes)
+    if out_path is not None:
+        click.echo(f"losscli: wrote {evaluation.results[0].n:,} rows to {out_path}", err=True)
 
 
 def _limit_values(values: tuple[str, ...]) -> Any:

@@ -61,9 +61,7 @@ def evaluate(
     options = options or Options()
     check_requests(requests, options)
     sources = open_sources(inputs, options)
-    evaluation = evaluate_sources(
-        requests, sources, options, keep_rows=keep_rows, rows_to=rows_to
-    )
+    evaluation = evaluate_sources(requests, sources, options, keep_rows=keep_rows, rows_to=rows_to)
     return replace(evaluation, warnings=[*sources.notes, *evaluation.warnings])
 
 

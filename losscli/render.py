@@ -43,36 +43,18 @@ def plain(value: Any) -> str:
 
 
 def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> list[str]:
-    """Write compute results: reduced records carry ``value``, per-row ones ``values``.
+    """Write reduced compute results (per-row values stream through ``row_writers``).
 
     Returns notes for stderr (values JSON cannot hold).
     """
-    per_row = bool(records) and "values" in records[0]
     encoder = Encoder()
     if output == "json":
         out.write(encoder.encode({"results": list(records)}) + "\n")
     elif output == "ndjson":
-        if per_row:
-            names = [r["loss"] for r in records]
-            for i, row in enumerate(zip(*(r["values"].tolist() for r in records))):
-                out.write(encoder.encode(dict(zip(names, row)), f"row {i + 1}") + "\n")
-        else:
-            for record in records:
-                out.write(encoder.encode(record, str(record["loss"])) + "\n")
+        for record in records:
+            out.write(encoder.encode(record, str(record["loss"])) + "\n")
     elif output == "csv":
-        if per_row:
-            # A row's elements (PyTorch's none on (N, D) inputs) get a column each: loss[d].
-            flat = [np.asarray(r["values"]).reshape(len(r["values"]), -1) for r in records]
-            header = [
-                r["loss"] if f.ndim == 1 or np.ndim(r["values"]) == 1 else f"{r['loss']}[{d}]"
-                for r, f in zip(records, flat)
-                for d in range(f.shape[1])
-            ]
-            out.write(",".join(header) + "\n")
-            for row in np.hstack(flat).tolist():
-                out.write(",".join("" if math.isnan(v) else repr(v) for v in row) + "\n")
-        else:
-            _write_reduced_csv(records, out)
+        _write_reduced_csv(records, out)
     else:
         print_rich(results_table(records), out)
     return encoder.notes()
@@ -122,23 +104,6 @@ def print_rich(renderable: Any, out: IO[str]) -> None:
 def results_table(records: Sequence[Mapping[str, Any]]):
     from rich.table import Table
 
-    if records and "values" in records[0]:
-        n = len(records[0]["values"])
-        shown = _shown_rows(n)
-        caption = None
-        if len(shown) < n:
-            caption = f"showing {2 * TABLE_ROWS} of {n} rows; -o csv gives all"
-        table = Table(caption=caption)
-        table.add_column("row", justify="right")
-        for r in records:
-            table.add_column(r["loss"], justify="right")
-        previous = -1
-        for i in shown:
-            if i != previous + 1:
-                table.add_row("…", *("…" for _ in records))
-            table.add_row(str(i + 1), *(_cell(r["values"][i]) for r in records))
-            previous = i
-        return table
     tasks = any("task" in r for r in records)
     grouped = any("groups" in r for r in records)
     most = max((len(r.get("groups", ())) for r in records), default=0)
@@ -170,6 +135,33 @@ def results_table(records: Sequence[Mapping[str, Any]]):
                 cells.append("" if ci is None else f"{ci[0]:.6g}–{ci[1]:.6g}")
             cells += [r["reduction"], str(row["n"]), params_text(r["params"]) if first else ""]
             table.add_row(*cells)
+    return table
+
+
+def per_row_table(
+    names: Sequence[str], id_column: str | None, shown: Sequence[tuple[int, list[Any]]], n: int
+) -> Any:
+    """The first and last rows of per-row values: (row index, [id,] values) each."""
+    from rich.table import Table
+
+    caption = None
+    if len(shown) < n:
+        caption = f"showing {len(shown)} of {n} rows; -o csv gives all"
+    table = Table(caption=caption)
+    table.add_column("row", justify="right")
+    if id_column is not None:
+        table.add_column(id_column)
+    for name in names:
+        table.add_column(name, justify="right")
+    previous = -1
+    width = len(names) + (id_column is not None)
+    for index, cells in shown:
+        if index != previous + 1:
+            table.add_row("…", *("…" for _ in range(width)))
+        texts = [str(c) for c in cells[: width - len(names)]]
+        texts += [_cell(v) for v in cells[width - len(names) :]]
+        table.add_row(str(index + 1), *texts)
+        previous = index
     return table
 
 
