@@ -27,6 +27,7 @@ def export_rows(
         evaluation = evaluate(requests, inputs, options, rows_to=writer)
         notes = writer.finish([r.to_dict() for r in evaluation.results])
     except BaseException:
+        writer.abort()
         destination.discard()
         raise
     destination.commit()

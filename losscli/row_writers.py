@@ -5,11 +5,14 @@ Every writer is a ``RowSink`` (it receives each chunk's ids and value columns) a
 with ``finish(records)``, given the results' metadata, returning notes for stderr. Numbers
 are formatted by pyarrow's CSV writer (shortest text that reads back as the same float) at
 native speed; memory stays bounded by the chunk size whatever the row count. A skipped row
-(NaN) is an empty CSV cell, a JSON ``null`` and a null in Parquet and Arrow.
+is ``NaN`` in CSV (an empty cell would be a blank line in a one-column file, which CSV
+readers drop, and the rows would no longer line up), ``null`` in JSON, and a null in
+Parquet and Arrow.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tempfile
@@ -32,6 +35,13 @@ ROW_FORMATS = {
     ".npy": "npy",
 }
 BINARY = ("parquet", "arrow", "npy")
+CSV_NULL = "NaN"
+
+
+def _csv_options() -> Any:
+    import pyarrow.csv as pacsv
+
+    return pacsv.WriteOptions(include_header=False, null_string=CSV_NULL)
 NPY_HEADER = 128  # bytes reserved for an .npy header (shape unknown until the end)
 
 
@@ -117,6 +127,9 @@ class _Writer:
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         return []
 
+    def abort(self) -> None:
+        """The run failed: let go of what is open, quietly (the output is discarded)."""
+
 
 class _TableWriter(_Writer):
     """Parquet, Arrow IPC and CSV: a flat table written batch by batch."""
@@ -160,7 +173,7 @@ class _TableWriter(_Writer):
         if self.id_column is not None:
             whole.insert(0, np.zeros((batch.num_rows, 1), dtype=bool))
         text = io.BytesIO()
-        pacsv.write_csv(batch, text, pacsv.WriteOptions(include_header=False))
+        pacsv.write_csv(batch, text, _csv_options())
         fixed = _with_points(text.getvalue(), np.hstack(whole))
         if fixed is None:
             fixed = _python_csv(batch)
@@ -196,9 +209,7 @@ class _TableWriter(_Writer):
 
             csv.writer(header, lineterminator="\n").writerow(schema.names)
             self.stream.write(header.getvalue().encode())
-            self.writer = pacsv.CSVWriter(
-                self.stream, schema, write_options=pacsv.WriteOptions(include_header=False)
-            )
+            self.writer = pacsv.CSVWriter(self.stream, schema, write_options=_csv_options())
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         if self.writer is None:  # no rows at all: the header alone
@@ -209,6 +220,12 @@ class _TableWriter(_Writer):
         self.writer.close()
         return []
 
+    def abort(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+            self.writer = None
+
 
 def _python_csv(batch: pa.RecordBatch) -> bytes:
     """The slow, general way: Python's csv module and repr."""
@@ -217,7 +234,9 @@ def _python_csv(batch: pa.RecordBatch) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     for row in zip(*(c.to_pylist() for c in batch.columns)):
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+        writer.writerow(
+            [CSV_NULL if v is None else repr(v) if isinstance(v, float) else v for v in row]
+        )
     return text.getvalue().encode()
 
 
