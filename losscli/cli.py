@@ -13,7 +13,7 @@ import click
 from losscli import __version__
 from losscli.errors import LossCliError, spelling
 from losscli.formats import INPUT_FORMATS, OUTPUT_FORMATS
-from losscli.tempfiles import remove_all, remove_on_termination
+from losscli.tempfiles import remove_all
 
 EXIT_INTERNAL = 3
 
@@ -38,7 +38,6 @@ class LossCliGroup(click.Group):
     def main(  # type: ignore[override]
         self, args: Any = None, prog_name: str | None = None, **kwargs: Any
     ) -> Any:
-        remove_on_termination()
         try:
             code = self._run(sys.argv[1:] if args is None else list(args), prog_name)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,8 +39,10 @@ from losscli.requests import (
     is_weighted_sum,
     sum_name,
 )
-from losscli.resample import RowData, bootstrap, interval
 from losscli.results import Evaluation, GroupValue, Result, weighted_total
+
+if TYPE_CHECKING:
+    from losscli.resample import RowData
 
 __all__ = ["Evaluation", "Options", "Request", "Result", "evaluate", "evaluate_sources"]
 
@@ -237,6 +239,8 @@ def _reduced(
     if stages.collect:
         data = [p.data(stages.index.valid(), stages.index.codes()) for p in stages.row_parts]
         if options.ci is not None:
+            from losscli.resample import bootstrap
+
             samples, group_samples = bootstrap(data, order, options.bootstrap, options.seed)
     results = []
     for i, (request, accumulator) in enumerate(zip(requests, accumulators)):
@@ -251,7 +255,7 @@ def _reduced(
             )
             for position, g in enumerate(order)
         )
-        ci = None if samples is None else interval(samples[i], options.ci or 0.0)
+        ci = None if samples is None else _interval(samples[i], options.ci or 0.0)
         results.append(
             Result(
                 request.loss.name,
@@ -281,7 +285,13 @@ def _ci(
 ) -> tuple[float, float] | None:
     if samples is None or confidence is None:
         return None
-    return interval(samples[position][loss], confidence)
+    return _interval(samples[position][loss], confidence)
+
+
+def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    from losscli.resample import interval
+
+    return interval(samples, confidence)
 
 
 def _value_warnings(request: Request, value: float, denominator: float) -> list[str]:

@@ -8,9 +8,8 @@ describes itself so that the CLI, the docs and the tests can be generated from i
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -422,6 +421,11 @@ class Registry:
         self._losses: dict[str, Loss] = {}
         self._by_key: dict[str, Loss] = {}
         self._source: dict[str, str] = {}
+        self._rank: dict[str, tuple[int, int]] = {}  # listing order: deferred groups first
+        # Groups of entries registered on first use: loader by the names it registers.
+        self._deferred: dict[str, Callable[[Registry], None]] = {}
+        self._groups: list[Callable[[Registry], None]] = []
+        self._loading: int | None = None  # the deferred group being registered, if any
         # Called with a name that is not registered, so plugins can load on demand.
         self.on_missing: Callable[[str], None] | None = None
 
@@ -430,7 +434,31 @@ class Registry:
         other._losses = dict(self._losses)
         other._by_key = dict(self._by_key)
         other._source = dict(self._source)
+        other._rank = dict(self._rank)
+        other._deferred = dict(self._deferred)
+        other._groups = list(self._groups)
         return other
+
+    def defer(self, names: Iterable[str], load: Callable[[Registry], None]) -> None:
+        """Register the entries ``load(registry)`` registers when one of ``names`` (their
+        canonical names) is first looked up, or the catalogue is listed; they list before
+        entries registered directly, in the order they were deferred."""
+        self._groups.append(load)
+        for name in names:
+            self._deferred[normalize_name(name)] = load
+
+    def _load(self, load: Callable[[Registry], None]) -> None:
+        self._deferred = {k: v for k, v in self._deferred.items() if v is not load}
+        self._loading = self._groups.index(load)
+        try:
+            load(self)
+        finally:
+            self._loading = None
+
+    def _load_all(self) -> None:
+        for load in self._groups:
+            if load in self._deferred.values():
+                self._load(load)
 
     def source(self, name: str) -> str:
         return self._source[name]
@@ -447,8 +475,10 @@ class Registry:
         unknown = set(loss.variants) - set(CONVENTION_CHOICES)
         if unknown:
             raise ValueError(f"{loss.name}: variants for unknown conventions {sorted(unknown)}")
-        for key in (loss.name, *loss.aliases):
-            norm = normalize_name(key)
+        keys = [normalize_name(k) for k in (loss.name, *loss.aliases)]
+        if self._deferred and self._loading is None:
+            self._load_all()  # a name may collide with an entry not loaded yet
+        for key, norm in zip((loss.name, *loss.aliases), keys):
             if norm in self._by_key:
                 other = self._by_key[norm]
                 raise UsageError(
@@ -457,16 +487,27 @@ class Registry:
                 )
         self._losses[loss.name] = loss
         self._source[loss.name] = source
+        group = len(self._groups) if self._loading is None else self._loading
+        self._rank[loss.name] = (group, len(self._rank))
         for key in (loss.name, *loss.aliases):
             self._by_key[normalize_name(key)] = loss
         return loss
 
     def get(self, name: str) -> Loss:
-        loss = self._by_key.get(normalize_name(name))
+        key = normalize_name(name)
+        loss = self._by_key.get(key)
+        if loss is None and key in self._deferred:
+            self._load(self._deferred[key])
+            loss = self._by_key.get(key)
+        if loss is None and self._deferred:  # an alias, or a name of no entry
+            self._load_all()
+            loss = self._by_key.get(key)
         if loss is None and self.on_missing is not None:
             self.on_missing(name)
             loss = self._by_key.get(normalize_name(name))
         if loss is None:
+            import difflib
+
             close = difflib.get_close_matches(normalize_name(name), self._by_key, n=3, cutoff=0.6)
             names = list(dict.fromkeys(self._by_key[c].name for c in close))
             hint = f"; did you mean {', '.join(names)}?" if names else ""
@@ -474,13 +515,15 @@ class Registry:
         return loss
 
     def __iter__(self) -> Iterator[Loss]:
-        return iter(self._losses.values())
+        return iter([self._losses[name] for name in self.names()])
 
     def __len__(self) -> int:
+        self._load_all()
         return len(self._losses)
 
     def names(self) -> list[str]:
-        return list(self._losses)
+        self._load_all()
+        return sorted(self._losses, key=self._rank.__getitem__)
 
 
 def resolve_params(loss: Loss, given: Mapping[str, Any]) -> dict[str, Any]:

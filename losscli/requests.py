@@ -137,7 +137,7 @@ def resolve_requests(
     """
     from losscli.catalogue import default_registry
 
-    registry = registry or default_registry()
+    registry = default_registry() if registry is None else registry
     parsed = parse_spec(spec)
     losses: list[Loss] = []
     for name in parsed.names:

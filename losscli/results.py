@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from losscli.resample import RowData, interval
+if TYPE_CHECKING:
+    from losscli.resample import RowData
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def weighted_total(
     The terms share their rows, so the total's ``n`` is theirs. ``samples`` are the terms'
     paired bootstrap replicates (k, B), for the total's interval.
     """
+    from losscli.resample import interval
+
     first = results[0]
     w = np.asarray(weights, dtype=np.float64)
     common: dict[str, Any] = {

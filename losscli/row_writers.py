@@ -42,6 +42,8 @@ def _csv_options() -> Any:
     import pyarrow.csv as pacsv
 
     return pacsv.WriteOptions(include_header=False, null_string=CSV_NULL)
+
+
 NPY_HEADER = 128  # bytes reserved for an .npy header (shape unknown until the end)
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import signal
-import tempfile
 from typing import Any, BinaryIO
 
 _MADE: list[str] = []
+_HANDLING = False
 
 
 def register(path: str) -> None:
+    """Remove ``path`` when the run ends; the first file also installs the signal handlers."""
+    global _HANDLING
+    if not _HANDLING:
+        remove_on_termination()
+        _HANDLING = True
     _MADE.append(path)
 
 
@@ -32,6 +35,9 @@ def spool(stream: BinaryIO, prefix: str = "losscli-stdin-") -> str:
 
     Stops with an error rather than fill the disk (``yes 1 | losscli ...``).
     """
+    import shutil
+    import tempfile
+
     from losscli.errors import InputError
 
     handle = tempfile.NamedTemporaryFile(prefix=prefix, delete=False)
@@ -60,6 +66,8 @@ def remove_all() -> None:
 
 
 def _removed_then_default(signum: int, frame: Any) -> None:
+    import signal
+
     remove_all()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
@@ -67,6 +75,8 @@ def _removed_then_default(signum: int, frame: Any) -> None:
 
 def remove_on_termination() -> None:
     """Remove the files on SIGTERM and SIGHUP too, then end as those signals do."""
+    import signal
+
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             with contextlib.suppress(ValueError, OSError):  # not the main thread

@@ -280,3 +280,25 @@ def test_convention_variant_equals_its_reference(loss, convention):
         fast = as_arrays(variant.fn(**logits, **{**params, "from_logits": True}))
         slow = as_arrays(variant.reference(**logits, **{**params, "from_logits": True}))
         np.testing.assert_allclose(fast[0], slow[0], rtol=1e-10)
+
+
+def test_family_index_names_every_loss_of_its_module():
+    """A command imports only the family module of the loss it uses: the index must list
+    exactly what each module declares, or a loss would be found late or not at all."""
+    from losscli.losses import FAMILY_MODULES, FAMILY_NAMES, family_losses
+
+    assert list(FAMILY_NAMES) == list(FAMILY_MODULES)
+    for family in FAMILY_MODULES:
+        assert FAMILY_NAMES[family].split() == [loss.name for loss in family_losses(family)]
+
+
+def test_lazy_families_list_in_catalogue_order_whatever_was_looked_up_first():
+    from losscli.losses import register_builtins
+    from losscli.registry import Registry
+
+    eager = [loss.name for loss in default_registry()]
+    registry = register_builtins(Registry())
+    assert registry.get("ctc").name == "ctc"  # the last family, loaded first
+    assert registry.get("l2").name == "mse"  # an alias: every family loads
+    assert [loss.name for loss in registry] == eager
+    assert eager[0] == "mse" and eager[-1] == "ctc"

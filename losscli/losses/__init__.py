@@ -22,14 +22,37 @@ FAMILY_MODULES = (
 )
 
 
+# The canonical names each family module declares, so that a command imports only the
+# family it uses (tests/test_registry_properties.py checks this against the modules).
+FAMILY_NAMES = {
+    "regression": "mse mae rmse mape msle huber smooth_l1 log_cosh pinball rmsle",
+    "binary": "bce bce_with_logits focal hinge squared_hinge soft_margin brier",
+    "multiclass": "cross_entropy nll categorical_crossentropy sparse_categorical_crossentropy "
+    "categorical_focal multi_margin categorical_hinge poly1",
+    "probabilistic": "poisson_nll poisson gaussian_nll tweedie poisson_deviance gamma_deviance",
+    "distribution": "kl_div js_divergence cosine_similarity cosine_embedding",
+    "segmentation": "dice iou tversky",
+    "boxes": "giou diou ciou",
+    "metric": "contrastive triplet margin_ranking hinge_embedding",
+    "sequence": "ctc",
+}
+
+
+def family_losses(family: str) -> list[Loss]:
+    return list(import_module(f"losscli.losses.{family}").LOSSES)
+
+
 def builtin_losses() -> list[Loss]:
-    losses: list[Loss] = []
-    for name in FAMILY_MODULES:
-        losses += import_module(f"losscli.losses.{name}").LOSSES
-    return losses
+    return [loss for family in FAMILY_MODULES for loss in family_losses(family)]
 
 
 def register_builtins(registry: Registry) -> Registry:
-    for loss in builtin_losses():
-        registry.register(loss, source="built-in")
+    """Each family registers when one of its losses is first looked up."""
+    for family in FAMILY_MODULES:
+
+        def load(target: Registry, family: str = family) -> None:
+            for loss in family_losses(family):
+                target.register(loss, source="built-in")
+
+        registry.defer(FAMILY_NAMES[family].split(), load)
     return registry

@@ -4,14 +4,16 @@ each row's share of a reduced value for resampling (bootstrap intervals, compari
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from losscli.pipeline.partial import weight_scale
 from losscli.pipeline.prepare import Prepared
 from losscli.registry import Reducer, Rows
-from losscli.resample import RowData
+
+if TYPE_CHECKING:
+    from losscli.resample import RowData
 
 
 class RowSink(Protocol):
@@ -94,6 +96,8 @@ class RowParts:
 
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
         """Every row's parts, relative to the largest chunk scale of the weights."""
+        from losscli.resample import RowData
+
         top = max(self._scales, default=1.0)
         factors = [s / top for s in self._scales]
         values, numerators, denominators = zip(*self._pieces)
