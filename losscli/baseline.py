@@ -11,15 +11,15 @@ import os
 import stat
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import InputError, UsageError, flag, option
+from losscli.records import field, record
 
 MAX_BYTES = 64 << 20  # a baseline holds a few values; anything larger is not one
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Recorded:
     """One loss as a baseline recorded it."""
 

@@ -14,18 +14,18 @@ Every file must end up used.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from losscli.errors import InputError, UsageError, column, option
 from losscli.readers.base import Table
+from losscli.records import record
 
 WEIGHTS = "weights"
 GROUP = "\0group"  # the binding of the group labels; never a loss input's name
 ROW_ID = "\0id"  # the binding of the column that identifies rows in per-row output
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Binding:
     """The file and columns of one input; ``whole`` when the input is the whole file."""
 

@@ -20,7 +20,6 @@ Also per check: ``min``, ``min_group``, ``atol``, ``higher_is_better`` (loss nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from losscli.config import file_list, known_keys, load_toml, resolve_path, table
 from losscli.errors import ConfigError, LossCliError, spelling
 from losscli.gates import CheckSpec
 from losscli.limits import Tolerance
+from losscli.records import record
 from losscli.registry import Registry
 from losscli.requests import Options, resolve_requests
 
@@ -39,7 +39,7 @@ _LIMIT_KEYS = {"max", "min", "max_group", "min_group", "rtol", "atol", "higher_i
 _CHECK_KEYS = {"name", "loss", "inputs", "columns", "params"} | _OPTION_KEYS | _LIMIT_KEYS
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChecksFile:
     path: Path
     checks: list[CheckSpec]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,11 +19,12 @@ from losscli import labels
 from losscli.errors import InputError, UsageError, option
 from losscli.evaluate import evaluate_sources
 from losscli.pipeline.sources import open_sources
+from losscli.records import field, record, replace
 from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
 from losscli.resample import RowData, grouped_replicates, interval, replicates
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Side:
     """A loss for both models on one set of rows (all rows, or one group)."""
 
@@ -64,7 +64,7 @@ class Side:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Comparison:
     """Two models on the same rows: ``overall`` and each of ``groups`` is a ``Side`` with
     ``a``, ``b``, ``difference`` (B - A), its paired bootstrap ``ci``, the shares of rows on

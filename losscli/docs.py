@@ -124,7 +124,7 @@ def api_reference() -> str:
             for m, _ in inspect.getmembers(cls)
             if not m.startswith("_") and m not in ("count", "index")
         ]
-        fields = [f.name for f in getattr(cls, "__dataclass_fields__", {}).values()]
+        fields = list(getattr(cls, "__record_fields__", ()))
         members = [*fields, *[m for m in public if m not in fields]]
         lines += [f"#### `{cls.__name__}`", "", _first_paragraphs(cls), ""]
         lines += ["Members: " + ", ".join(f"`{m}`" for m in members) + ".", ""]

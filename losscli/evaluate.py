@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from losscli.pipeline.prepare import (
     Preparer,
 )
 from losscli.pipeline.sources import Sources, open_sources
+from losscli.records import record, replace
 from losscli.registry import Input, Rows
 from losscli.requests import (
     Options,
@@ -67,7 +67,7 @@ def evaluate(
     return replace(evaluation, warnings=[*sources.notes, *evaluation.warnings])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Plan:
     """What one run reads: each input's binding, its declared spec and where it comes from."""
 

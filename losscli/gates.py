@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli import baseline as baselines
 from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
 from losscli.limits import DEFAULT_RTOL, Limits
+from losscli.records import field, record
 from losscli.requests import Options, Request
 from losscli.results import Result
 from losscli.spec import TOTAL
@@ -28,7 +28,7 @@ from losscli.spec import TOTAL
 __all__ = ["DEFAULT_RTOL", "TOTAL", "CheckRun", "CheckSpec", "Verdict", "run_checks"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckSpec:
     """One check: what to evaluate, and the limits its values must keep."""
 
@@ -47,7 +47,7 @@ class CheckSpec:
             )
 
 
-@dataclass
+@record
 class Bound:
     kind: str  # max | min | baseline
     op: str  # <= | >=
@@ -65,7 +65,7 @@ class Bound:
         }
 
 
-@dataclass
+@record
 class Verdict:
     """One judged value: a loss overall, or one group of it."""
 
@@ -136,7 +136,7 @@ class Verdict:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckRun:
     """The verdicts of a check run (one per judged value, groups included), the results
     they judged and the run's warnings; ``passed`` when no verdict failed."""

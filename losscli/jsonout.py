@@ -5,12 +5,16 @@ reported to the caller, who says why on stderr."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+try:  # the C function json.dumps uses for text; importing all of json costs start-up time
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # pragma: no cover - Python builds without the accelerator
+    from json import dumps as _quote
 
 
 class Encoder:
@@ -37,7 +41,7 @@ class Encoder:
             return self.encode(value.tolist(), where)
         if isinstance(value, Mapping):
             items = (
-                f"{json.dumps(str(k))}: {self.encode(v, _join(where, str(k)))}"
+                f"{_quote(str(k))}: {self.encode(v, _join(where, str(k)))}"
                 for k, v in value.items()
             )
             return "{" + ", ".join(items) + "}"
@@ -47,9 +51,9 @@ class Encoder:
             return (
                 "[" + ", ".join(self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
             )
-        if value is None or isinstance(value, str):
-            return json.dumps(value)
-        return json.dumps(str(value))
+        if value is None:
+            return "null"
+        return _quote(value if isinstance(value, str) else str(value))
 
     def _floats(self, values: Any, where: str) -> str:
         """A long list of floats (per-row values): the fast path, same text."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import UsageError, option
+from losscli.records import field, record
 from losscli.registry import Registry
 from losscli.requests import Request, is_weighted_sum, limit_names
 from losscli.spec import TOTAL
@@ -17,7 +17,7 @@ from losscli.spec import TOTAL
 DEFAULT_RTOL = 1e-9  # float noise only: any real regression from the baseline fails
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Tolerance:
     default: float | None = None
     per_loss: Mapping[str, float] = field(default_factory=dict)
@@ -37,7 +37,7 @@ class Tolerance:
         return Tolerance(default, per_loss)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """Bounds by loss name (canonical, or ``total``)."""
 

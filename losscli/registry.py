@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import UsageError, catalogue_hint, option
+from losscli.records import field, record
 
 REDUCTIONS = ("mean", "sum", "none")
 AUTO = "auto"  # a switch a loss sets from the data (see Param)
@@ -31,7 +31,7 @@ PROPERTIES = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Input:
     """A named array a loss consumes.
 
@@ -64,7 +64,7 @@ def _pattern_text(pattern: tuple[str, ...]) -> str:
     return "(" + ", ".join(dims) + ")"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """A typed hyper-parameter with a default and a valid range.
 
@@ -181,7 +181,7 @@ class Param:
             )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     """A data check run on every chunk: ``rows`` returns a boolean mask of offending rows.
 
@@ -207,7 +207,7 @@ class Check:
         return self.conventions is None or convention in self.conventions
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rows:
     """Per-row values of a loss whose ``mean`` is not the plain mean of those values.
 
@@ -223,7 +223,7 @@ class Rows:
     columns: Any = None  # (N, D) per-column values, for a column-wise reduction (Reducer)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Variant:
     """How one library's convention differs from the default for one loss.
 
@@ -239,7 +239,7 @@ class Variant:
     reference: Callable[..., Any] | None = None  # the slow scalar twin of ``fn``, for tests
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reducer:
     """How per-row values become a loss's value.
 
@@ -255,7 +255,7 @@ class Reducer:
     column_finalize: Callable[[float], float] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Loss:
     """One registry entry.
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import InputError, UsageError, option
+from losscli.records import field, record
 from losscli.registry import CONVENTION_CHOICES, REDUCTIONS, Loss, Registry, resolve_params
 from losscli.spec import TOTAL, LossSpec, parse_spec
 
@@ -19,7 +19,7 @@ NAN_POLICIES = ("error", "skip")
 JOIN_HOWS = ("exact", "inner")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """One loss to evaluate, with its checked parameters and, in a weighted sum, its weight."""
 
@@ -35,7 +35,7 @@ def _choice(name: str, value: Any, choices: Iterable[Any]) -> None:
         raise UsageError(f"{option(name, value)}: expected {spelled}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Options:
     """How to evaluate; every value is checked here, for the CLI and the API alike."""
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from losscli.records import record
+
 BLOCK_ELEMENTS = 1 << 22  # row draws per block: 32 MiB of indices, 32 MiB of counts
 
 
-@dataclass
+@record
 class RowData:
     """Per-row parts of one reduced loss over every row read (skipped rows are not ``valid``)."""
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from losscli.records import field, record
 
 if TYPE_CHECKING:
     from losscli.resample import RowData
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GroupValue:
     """A loss reduced over the rows of one group."""
 
@@ -30,7 +31,7 @@ class GroupValue:
         return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Result:
     """One loss (or a weighted sum's total) over the rows evaluated.
 
@@ -89,7 +90,7 @@ class Result:
         return float(self.value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evaluation:
     """The results of one run (a weighted sum's total last) and its warnings."""
 

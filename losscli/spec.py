@@ -10,16 +10,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from losscli.errors import UsageError, catalogue_hint
+from losscli.records import record
 
 TOTAL = "total"  # the name limits and baselines use for a weighted sum's total
 _EXPONENT = re.compile(r"^\s*[0-9.]+[eE]$")  # a term so far that ends in a number's exponent
 _TERM = re.compile(r"^\s*(?:([0-9.eE+-]+)\s*\*\s*)?([A-Za-z_][\w.-]*)\s*$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LossSpec:
     """Loss names as written and, for a weighted sum, their coefficients."""
 

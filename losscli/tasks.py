@@ -12,13 +12,13 @@ weight = 2.0                   # optional, default 1
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
 from losscli.errors import ConfigError, LossCliError, UsageError, option, spelling
 from losscli.evaluate import evaluate
+from losscli.records import record, replace
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
 from losscli.results import Evaluation, Result
@@ -26,7 +26,7 @@ from losscli.results import Evaluation, Result
 _KEYS = {"name", "loss", "inputs", "params", "columns", "weight", "weights"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Task:
     name: str
     requests: list[Request]

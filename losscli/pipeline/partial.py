@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
+
+from losscli.records import field, record
 
 
 def weight_scale(weights: np.ndarray | None) -> float:
@@ -17,7 +18,7 @@ def weight_scale(weights: np.ndarray | None) -> float:
     return largest if largest > 0 else 1.0
 
 
-@dataclass
+@record
 class Partial:
     """Weighted sums of the rows seen so far, kept per chunk and added exactly at the end.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from losscli.binding import GROUP, ROW_ID, WEIGHTS
 from losscli.errors import InputError, option
 from losscli.labels import GroupCoder
 from losscli.pipeline.align import Chunk
+from losscli.records import record
 from losscli.registry import Input, Loss
 from losscli.shapes import match_shapes
 
@@ -21,7 +21,7 @@ GROUP_INPUT = Input(GROUP, ("N",), "group labels")
 ROW_ID_INPUT = Input(ROW_ID, ("N",), "row identifiers")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Prepared:
     """One chunk ready for the losses. ``arrays`` hold the kept rows only."""
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.binding import Binding
 from losscli.errors import InputError, UsageError, option
 from losscli.readers import Table, open_table
+from losscli.records import field, record
 from losscli.requests import Options
 
 GROUP_LABELS = "group"  # how results name groups given as in-memory labels
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sources:
     """Opened inputs, aligned by key when asked, and where the group labels come from."""
 
