@@ -39,7 +39,7 @@ def files(tmp_path_factory):
 @pytest.mark.parametrize("pair", [("p.csv", "y.csv"), ("p.parquet", "y.npy"), ("p.csv", "y.npy")])
 def test_chunked_equals_whole(files, monkeypatch, chunk_rows, pair):
     tmp, expected = files
-    monkeypatch.setattr(CsvTable, "stream_threshold", 0)  # force the block-by-block CSV reader
+    monkeypatch.setattr(CsvTable, "block_bytes", 4096)  # many blocks of rows
     requests = resolve_requests("mse,huber", [], default_registry())
     options = Options(chunk_rows=chunk_rows, weights=str(tmp / "w.csv"))
     results = evaluate(requests, [str(tmp / f) for f in pair], options).results
@@ -49,7 +49,7 @@ def test_chunked_equals_whole(files, monkeypatch, chunk_rows, pair):
 
 
 def test_streamed_csv_reports_bad_cell_with_row(files, monkeypatch, tmp_path):
-    monkeypatch.setattr(CsvTable, "stream_threshold", 0)
+    monkeypatch.setattr(CsvTable, "block_bytes", 4096)
     lines = ["p"] + ["1.0"] * 3000 + ["x"]
     (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
     np.save(tmp_path / "y.npy", np.zeros(3001))

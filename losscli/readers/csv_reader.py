@@ -1,12 +1,15 @@
 """CSV and TSV (plain or gzipped) through pyarrow's parser.
 
-Small files are parsed whole on every core; files large against free memory are parsed
-block by block so that memory stays bounded. Any cell that is not a number is located
-exactly (file, row, column) by a second, slow pass that only runs on failure.
+Streaming reads cut the file into blocks of whole rows (``csv_blocks``), each parsed on
+every core and handed on before the next is read: as fast as parsing the file whole, in
+bounded memory whatever its size. Whole reads (losses that need every row at once, group
+labels) parse the file in one go. Any cell that is not a number is located exactly (file,
+row, column) by a second, slow pass that only runs on failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -22,6 +25,7 @@ import pyarrow.csv as pacsv
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import to_numpy
 from losscli.readers.base import Labels, Table
+from losscli.readers.csv_blocks import mapped_row_blocks, row_blocks
 
 # pyarrow's default tokens for a missing value: such cells read as NaN.
 NULL_TOKENS = frozenset(
@@ -44,7 +48,7 @@ NULL_TOKENS = frozenset(
         "null",
     ]
 ) | {""}
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 2 << 20  # a block of rows parsed at a time, a few in flight per core
 
 
 def _is_number(text: str) -> bool:
@@ -59,17 +63,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 << 30
 
 
 def _drop_last(batches: Iterator[pa.RecordBatch], k: int) -> Iterator[pa.RecordBatch]:
@@ -91,9 +84,23 @@ def _drop_last(batches: Iterator[pa.RecordBatch], k: int) -> Iterator[pa.RecordB
         keep -= batch.num_rows
 
 
+def _in_parallel(work: Any, items: Iterator[Any]) -> Iterator[Any]:
+    """``work(item)`` for each item, in order, on every core, a few items ahead."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
 class CsvTable(Table):
-    # A file whose estimated parsed size exceeds this is streamed rather than read whole.
-    stream_threshold: int | None = None
+    block_bytes = BLOCK_BYTES
 
     def __init__(self, path: str, display: str, delimiter: str) -> None:
         self.path = path
@@ -116,9 +123,11 @@ class CsvTable(Table):
             tail = fh.read().replace(b"\r\n", b"\n")
         return max(0, len(tail) - len(tail.rstrip(b"\n")) - 1)
 
+    def _bytes(self) -> Any:
+        return gzip.open(self.path, "rb") if self.compressed else open(self.path, "rb")
+
     def _text(self) -> io.TextIOBase:
-        raw = gzip.open(self.path, "rb") if self.compressed else open(self.path, "rb")
-        return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        return io.TextIOWrapper(self._bytes(), encoding="utf-8-sig", errors="replace", newline="")
 
     def _sniff(self) -> tuple[bool, list[str]]:
         try:
@@ -161,13 +170,6 @@ class CsvTable(Table):
         )
         return read, parse, convert
 
-    def _should_stream(self) -> bool:
-        size = os.path.getsize(self.path) * (6 if self.compressed else 1)
-        threshold = self.stream_threshold
-        if threshold is None:
-            threshold = min(2 << 30, _available_memory() // 8)
-        return size > threshold
-
     def _read_table(self, names: list[str], labels: Labels) -> pa.Table:
         try:
             table = pacsv.read_csv(self.path, *self._options(names, labels))
@@ -194,22 +196,52 @@ class CsvTable(Table):
     def _iter_columns(
         self, names: list[str], chunk_rows: int, labels: Labels
     ) -> Iterator[dict[str, np.ndarray]]:
-        if not self._should_stream():
-            # Parsed whole on every core, then handed out batch by batch as zero-copy views.
-            for batch in self._read_table(names, labels).to_batches(max_chunksize=chunk_rows):
-                yield {name: self._column(batch.column(name), name, labels) for name in names}
-            return
+        _, parse, convert = self._options(names, labels)
+        quoted = pacsv.ParseOptions(
+            delimiter=self.delimiter, ignore_empty_lines=False, newlines_in_values=True
+        )
         try:
-            reader = pacsv.open_csv(self.path, *self._options(names, labels))
-            rows = 0
-            for batch in _drop_last(reader, self.trailing_blank):
-                rows += batch.num_rows
-                yield {name: self._column(batch.column(name), name, labels) for name in names}
+            with contextlib.ExitStack() as stack:
+                blocks = self._blocks(stack)
+                rows = 0
+
+                def parse_block(block: tuple[Any, bool]) -> pa.Table:
+                    data, quoted_fields = block
+                    # One core a block, parsed in one piece (a block may outgrow block_bytes).
+                    read = pacsv.ReadOptions(
+                        column_names=self.file_columns,
+                        use_threads=False,
+                        block_size=max(len(data), 1 << 16) + 1,
+                    )
+                    options = quoted if quoted_fields else parse
+                    return pacsv.read_csv(pa.py_buffer(data), read, options, convert)
+
+                tables = _in_parallel(parse_block, blocks)
+                for table in _drop_last(tables, self.trailing_blank):
+                    rows += table.num_rows
+                    for batch in table.to_batches():  # zero-copy, one per parsed piece
+                        yield {
+                            name: self._column(batch.column(name), name, labels) for name in names
+                        }
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise self._locate_error(names, labels, exc) from None
-        except OSError as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         self.n_rows = rows
+
+    def _blocks(self, stack: contextlib.ExitStack) -> Iterator[tuple[Any, bool]]:
+        """Blocks of whole rows, each with whether it holds a quote character (quoted
+        fields may span lines: those blocks need pyarrow's slower parse)."""
+        if self.compressed:
+            yield from row_blocks(stack.enter_context(self._bytes()), self.block_bytes, self.header)
+            return
+        import mmap
+
+        with open(self.path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                return
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        yield from mapped_row_blocks(data, self.block_bytes, self.header)
 
     def _where(self, name: str) -> str:
         return f"{self.display} column '{name}'"

@@ -1,0 +1,110 @@
+"""A CSV file's bytes in blocks that end where a row ends, so that each block parses on
+its own (pyarrow parses one on every core) and the file is never held whole.
+
+A block ends after a line break that lies outside quotes: the number of quote characters
+before it in the block is even (a quoted quote is written twice, so the count stays
+right). Every block begins where the previous one ended, hence outside quotes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _last_row_end(data: bytes) -> int:
+    """The position after the last line break outside quotes; 0 if there is none."""
+    end = data.rfind(b"\n")
+    if b'"' not in data:
+        return end + 1
+    while end >= 0:
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end + 1
+        end = data.rfind(b"\n", 0, end)
+    return 0
+
+
+def _first_row_end(data: bytes) -> int:
+    """The position after the first line break outside quotes; 0 if there is none."""
+    end = data.find(b"\n")
+    while end >= 0:
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end + 1
+        end = data.find(b"\n", end + 1)
+    return 0
+
+
+Block = tuple[Any, bool]  # whole rows, and whether they hold a quote character
+
+
+def row_blocks(stream: BinaryIO, block_bytes: int, skip_first_row: bool) -> Iterator[Block]:
+    """Blocks of about ``block_bytes`` (more when one row is longer), each made of whole
+    rows; the first row (a header) left out when asked; a byte-order mark dropped. Each
+    comes with whether it holds a quote (quoted fields may span lines)."""
+    carry = stream.read(len(BOM)).removeprefix(BOM)
+    first = True
+    while True:
+        data = stream.read(block_bytes)
+        if not data and first and carry:  # a file shorter than a byte-order mark
+            data, carry = carry, b""
+        if not data:
+            if carry:  # the last row, without a final line break
+                yield carry, b'"' in carry
+            return
+        data = carry + data
+        if first and skip_first_row:
+            start = _first_row_end(data)
+            if start == 0:  # the header is longer than a block: read on
+                carry = data
+                continue
+            data = data[start:]
+        first = False
+        cut = _last_row_end(data)
+        carry = data[cut:]
+        if cut:
+            block = data[:cut]
+            yield block, b'"' in block
+
+
+def mapped_row_blocks(data: Any, block_bytes: int, skip_first_row: bool) -> Iterator[Block]:
+    """``row_blocks`` over memory (a memory-mapped file): blocks are views, never copies."""
+    view = memoryview(data)
+    start = len(BOM) if bytes(view[: len(BOM)]) == BOM else 0
+    size = len(view)
+    if skip_first_row:
+        start = _next_row_start(data, start, start, size)
+    while start < size:
+        end = min(size, start + block_bytes)
+        if end < size:
+            end = _row_end_before(data, start, end) or _next_row_start(data, start, end, size)
+        yield view[start:end], data.find(b'"', start, end) >= 0
+        start = end
+
+
+def _quotes_even(data: Any, start: int, end: int) -> bool:
+    if data.find(b'"', start, end) < 0:
+        return True
+    return bytes(data[start:end]).count(b'"') % 2 == 0
+
+
+def _row_end_before(data: Any, start: int, end: int) -> int:
+    """The position after the last line break outside quotes in [start, end); 0: none."""
+    cut = data.rfind(b"\n", start, end)
+    while cut >= start:
+        if _quotes_even(data, start, cut):
+            return cut + 1
+        cut = data.rfind(b"\n", start, cut)
+    return 0
+
+
+def _next_row_start(data: Any, start: int, search: int, size: int) -> int:
+    """The position after the first line break at or after ``search`` that lies outside
+    quotes, for a block beginning at ``start`` (or the end of the data)."""
+    cut = data.find(b"\n", search)
+    while cut >= 0:
+        if _quotes_even(data, start, cut):
+            return cut + 1
+        cut = data.find(b"\n", cut + 1)
+    return size
