@@ -149,13 +149,25 @@ def logsumexp_rows(x: np.ndarray) -> np.ndarray:
     several times faster than reducing along axis 1 for the small C of classifiers.
     """
     out = np.empty(len(x))
+    class_major = x.T.flags.c_contiguous  # columns side by side, as Parquet and CSV give them
     for start in range(0, len(x), _BLOCK_ROWS):
-        block = np.array(x[start : start + _BLOCK_ROWS].T, order="C")  # a copy, always
-        top = block.max(axis=0)
-        np.subtract(block, top, out=block)
+        rows = x[start : start + _BLOCK_ROWS].T
+        top = rows.max(axis=0)
+        if class_major:
+            block = np.subtract(rows, top)
+        else:
+            block = np.array(rows, order="C")  # a copy, always
+            np.subtract(block, top, out=block)
         np.exp(block, out=block)
         out[start : start + _BLOCK_ROWS] = top + np.log(block.sum(axis=0))
     return out
+
+
+def pick_class(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """x[i, index_i, ...] of (N, C, ...) ``x``: the value of each row's class."""
+    if x.ndim == 2 and x.T.flags.c_contiguous:  # class-major: one flat gather
+        return x.T.reshape(-1).take(index * len(x) + np.arange(len(x)))
+    return np.take_along_axis(x, index[:, None], axis=1)[:, 0]
 
 
 def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:

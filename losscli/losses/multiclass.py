@@ -22,6 +22,7 @@ from losscli.losses._common import (
     math_log,
     one_hot,
     per_class,
+    pick_class,
     ref_keras_clip,
     row_mean,
 )
@@ -76,7 +77,7 @@ def _indexed_nll(
     index = targets.astype(np.int64)
     ignored = index == ignore_index
     safe = np.where(ignored | (index < 0) | (index >= classes), 0, index)
-    picked = np.take_along_axis(source, safe[:, None], axis=1)[:, 0]
+    picked = pick_class(source, safe)
     if logp is None:
         picked = picked - logsumexp_rows(source)
     w_target = np.ones(safe.shape) if weights is None else weights[safe]

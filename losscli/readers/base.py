@@ -73,8 +73,14 @@ class Table:
                         f"{self.display}: cannot put arrays {', '.join(names)} side by side; "
                         "select one multi-dimensional array or several 1-D ones"
                     )
-                out[input_name] = np.column_stack(parts)
+                out[input_name] = side_by_side(parts)
         return out
+
+
+def side_by_side(columns: list[np.ndarray]) -> np.ndarray:
+    """1-D columns as the columns of an (N, k) array, laid out column by column (Fortran
+    order): each column is one contiguous copy, and per-class kernels read it as it came."""
+    return np.stack(columns).T
 
 
 def check_numeric_dtype(dtype: np.dtype, where: str) -> None:
