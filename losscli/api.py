@@ -15,12 +15,14 @@ errors are ``losscli.LossCliError`` subclasses with the same messages as the CLI
 
 from __future__ import annotations
 
+import os
 import warnings as _warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from losscli.catalogue import default_registry
-from losscli.errors import UsageError
+from losscli.errors import UsageError, option
+from losscli.records import replace
 from losscli.registry import Loss, Registry
 from losscli.requests import CHUNK_ROWS, Options, Request, resolve_requests
 from losscli.results import Evaluation, Result
@@ -100,6 +102,8 @@ def compute(
     nan: str = "error",
     format: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    id_column: str | None = None,
+    out: str | os.PathLike[str] | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
@@ -112,7 +116,9 @@ def compute(
     or index it by loss name or ``"total"``). Loss parameters are keywords
     (``delta=0.5``, applied to every listed loss that has one) or
     ``params={"dice": {"smooth": 1}}``. ``weights`` is an array, a path, or a column of
-    ``data``.
+    ``data``. With ``reduction="none"``, ``out="rows.parquet"`` streams the per-row values
+    (and the ``id_column``) to a file in the format its extension names instead of keeping
+    them in memory.
     """
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
@@ -131,14 +137,31 @@ def compute(
         ci=ci,
         bootstrap=bootstrap,
         seed=seed,
+        id_column=id_column,
     )
-    from losscli.evaluate import evaluate
+    if out is not None:
+        evaluation = _export(requests, sources, options, os.fspath(out))
+    else:
+        from losscli.evaluate import evaluate
 
-    evaluation = evaluate(requests, sources, options)
+        evaluation = evaluate(requests, sources, options)
     _warn(evaluation.warnings)
     if len(requests) == 1 and requests[0].weight is None:
         return evaluation.results[0]
     return evaluation
+
+
+def _export(requests: Any, sources: Any, options: Options, path: str) -> Evaluation:
+    from losscli.export import export_rows
+    from losscli.row_writers import format_of
+
+    if options.reduction != "none":
+        raise UsageError(
+            f"{option('out', path)} writes per-row values: use it with "
+            f"{option('reduction', 'none')} (reduced results are returned)"
+        )
+    evaluation, notes = export_rows(requests, sources, options, format_of(path), path)
+    return replace(evaluation, warnings=[*evaluation.warnings, *notes])
 
 
 def check(

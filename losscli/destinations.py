@@ -41,9 +41,18 @@ class _FileDestination(Destination):
 
     def __init__(self, path: str) -> None:
         folder = os.path.dirname(os.path.abspath(path))
-        handle = tempfile.NamedTemporaryFile(
-            dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part", delete=False
-        )
+        try:
+            if os.path.isdir(path):
+                raise IsADirectoryError(21, "it is a folder")
+            handle = tempfile.NamedTemporaryFile(
+                dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part", delete=False
+            )
+        except OSError as exc:
+            from losscli.errors import UsageError, option
+
+            raise UsageError(
+                f"{option('out', path)}: cannot write there ({exc.strerror or exc})"
+            ) from None
         tempfiles.register(handle.name)
         super().__init__(handle, path)  # type: ignore[arg-type]
         self.path = path
@@ -101,10 +110,12 @@ class _SpooledDestination(Destination):
             self.stream.close()
 
 
-def open_destination(path: str | None, stdout: IO[str]) -> Destination:
-    """The destination of ``--out path``, or of stdout when ``path`` is None."""
+def open_destination(path: str | None, stdout: IO[str] | None = None) -> Destination:
+    """The destination of ``--out path``, or of ``stdout`` when ``path`` is None."""
     if path is not None:
         return _FileDestination(path)
+    if stdout is None:
+        raise ValueError("a destination needs a path or a stream")
     stdout.flush()
     target: Any = getattr(stdout, "buffer", stdout)
     try:

@@ -17,10 +17,10 @@ def export_rows(
     options: Options,
     fmt: str,
     path: str | None,
-    stdout: IO[str],
+    stdout: IO[str] | None = None,
 ) -> tuple[Evaluation, list[str]]:
-    """Per-row values of ``requests`` written as ``fmt`` to ``path`` (None: stdout), chunk
-    by chunk. Returns the evaluation (results without ``values``) and notes for stderr."""
+    """Per-row values of ``requests`` written as ``fmt`` to ``path`` (None: ``stdout``),
+    chunk by chunk. Returns the evaluation (results without ``values``) and notes."""
     destination = open_destination(path, stdout)
     writer = row_writer(fmt, destination.stream)
     try:
@@ -36,7 +36,7 @@ def export_rows(
 
 def export_text(text: str, path: str) -> None:
     """Reduced results already rendered as text, written to ``path`` atomically."""
-    destination = open_destination(path, None)  # type: ignore[arg-type]
+    destination = open_destination(path)
     try:
         destination.stream.write(text.encode())
     except BaseException:

@@ -262,3 +262,23 @@ def test_out_format_comes_from_the_extension(tmp_path, run):
     assert clash.code == 2 and "disagree" in clash.stderr
     binary = run(*args, "--out", tmp_path / "r.parquet")
     assert binary.code == 2 and "per-row values" in binary.stderr
+
+
+def test_python_api_streams_to_a_file_too(tmp_path):
+    arrays = _data()
+    out = tmp_path / "rows.arrow"
+    result = losscli.compute("mae", arrays, reduction="none", out=out)
+    assert result.values is None and result.n == 40
+    got = ipc.open_file(out.read_bytes()).read_all().column("mae").to_pylist()
+    assert got == np.abs(arrays["predictions"] - arrays["targets"]).tolist()
+    with pytest.raises(losscli.UsageError, match="reduction='none'"):
+        losscli.compute("mae", arrays, out=out)
+
+
+def test_out_into_a_missing_folder_is_a_usage_error(tmp_path, run):
+    args = ["compute", "mae", SAMPLE / "preds.csv", SAMPLE / "targets.csv", "--reduction", "none"]
+    result = run(*args, "--out", tmp_path / "no" / "rows.csv")
+    assert result.code == 2
+    assert result.stderr.startswith(
+        f"losscli: error: --out {tmp_path / 'no' / 'rows.csv'}: cannot write there"
+    )
