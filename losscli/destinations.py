@@ -78,10 +78,7 @@ class _TruncatingDestination(Destination):
         super().__init__(stream, "stdout")
         stream.flush()
         self.fd = fd
-        import fcntl
-
-        appending = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND  # >> redirection
-        self.start = os.fstat(fd).st_size if appending else os.lseek(fd, 0, os.SEEK_CUR)
+        self.start = os.fstat(fd).st_size if _appending(fd) else os.lseek(fd, 0, os.SEEK_CUR)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -89,6 +86,15 @@ class _TruncatingDestination(Destination):
         with contextlib.suppress(OSError):
             os.ftruncate(self.fd, self.start)
             os.lseek(self.fd, self.start, os.SEEK_SET)
+
+
+def _appending(fd: int) -> bool:
+    """Opened for appending (``>>``): every write lands at the end, wherever we seek."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no O_APPEND flags to read
+        return True
+    return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
 
 
 class _SpooledDestination(Destination):

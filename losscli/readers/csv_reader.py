@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import to_numpy
 from losscli.readers.base import Labels, Table
-from losscli.readers.csv_blocks import mapped_row_blocks, row_blocks
+from losscli.readers.csv_blocks import row_blocks
 
 # pyarrow's default tokens for a missing value: such cells read as NaN.
 NULL_TOKENS = frozenset(
@@ -232,16 +232,9 @@ class CsvTable(Table):
     def _blocks(self, stack: contextlib.ExitStack) -> Iterator[tuple[Any, bool]]:
         """Blocks of whole rows, each with whether it holds a quote character (quoted
         fields may span lines: those blocks need pyarrow's slower parse)."""
-        if self.compressed:
-            yield from row_blocks(stack.enter_context(self._bytes()), self.block_bytes, self.header)
-            return
-        import mmap
-
-        with open(self.path, "rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                return
-            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        yield from mapped_row_blocks(data, self.block_bytes, self.header)
+        # Read, not memory-mapped: every page of a mapped file that is touched counts as
+        # resident, so a map would report the whole file as this process's memory.
+        yield from row_blocks(stack.enter_context(self._bytes()), self.block_bytes, self.header)
 
     def _where(self, name: str) -> str:
         return f"{self.display} column '{name}'"
