@@ -102,6 +102,7 @@ def compute(
     nan: str = "error",
     format: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    worst: int = 0,
     id_column: str | None = None,
     out: str | os.PathLike[str] | None = None,
     params: Mapping[str, Any] | None = None,
@@ -118,7 +119,7 @@ def compute(
     ``params={"dice": {"smooth": 1}}``. ``weights`` is an array, a path, or a column of
     ``data``. With ``reduction="none"``, ``out="rows.parquet"`` streams the per-row values
     (and the ``id_column``) to a file in the format its extension names instead of keeping
-    them in memory.
+    them in memory. ``worst=K`` adds each result's K rows of largest loss (``.worst``).
     """
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
@@ -138,6 +139,7 @@ def compute(
         bootstrap=bootstrap,
         seed=seed,
         id_column=id_column,
+        worst=worst,
     )
     if out is not None:
         evaluation = _export(requests, sources, options, os.fspath(out))

@@ -324,10 +324,16 @@ def _warn(warnings: list[str]) -> None:
     "(.csv .json .ndjson; per-row values also .parquet .arrow .npy); replaced only on success.",
 )
 @click.option(
+    "--worst",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Also report the K rows with the largest loss: row, id, inputs and value.",
+)
+@click.option(
     "--id",
     "id_column",
     metavar="COLUMN",
-    help="With --reduction none: carry this column beside the values (default: the --on key).",
+    help="Name rows by this column in per-row output and --worst (default: the --on key).",
 )
 def compute(
     losses: str | None,
@@ -339,6 +345,7 @@ def compute(
     tasks_file: str | None,
     output: str | None,
     out_path: str | None,
+    worst: int | None,
     id_column: str | None,
     **kw: Any,
 ) -> None:
@@ -359,13 +366,14 @@ def compute(
       losscli compute mse both.csv --col predictions=yhat --col targets=y
       losscli compute huber preds.npy targets.npy --reduction none -o csv
       losscli compute bce p.parquet y.parquet --reduction none --id sample --out rows.parquet
+      losscli compute mae preds.csv targets.csv --worst 5 --id date
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
     """
     from losscli.evaluate import evaluate
     from losscli.render import write_results
 
     registry = _registry(plugins)
-    options = _options(kw, reduction=reduction, ci=ci, id_column=id_column)
+    options = _options(kw, reduction=reduction, ci=ci, id_column=id_column, worst=worst or 0)
     fmt = _output_format(output, out_path)
     if tasks_file:
         if losses or inputs or options.columns or params or options.weights:

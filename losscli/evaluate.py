@@ -133,12 +133,19 @@ class _Stages:
             self.rows_to.start(names, None if ids is None else (ids.columns or ("",))[0])
         self.row_parts = [RowParts(r, options.reduction) for r in reducers]
         self.index = RowIndex()
+        self.worst = []
+        if options.worst:
+            from losscli.pipeline.worst import WorstRows
+
+            count = len(requests) + bool(self.total_weights)
+            self.worst = [WorstRows(options.worst) for _ in range(count)]
 
     def feed(self, chunk: dict[str, Any]) -> None:
         prepared = self.preparer(chunk)
         if prepared is None:
             return
         row_values = []
+        worst_values = []
         for i, request in enumerate(self.requests):
             names = [k.name for k in request.loss.inputs if k.name in prepared.arrays]
             own = {name: prepared.arrays[name] for name in names}
@@ -155,6 +162,9 @@ class _Stages:
                     factor = request.loss.sum_factor(self.convention, own)
                     if factor != 1.0:
                         rows = Rows(np.asarray(rows.values) * factor)
+            if self.worst:
+                self.worst[i].add(np.asarray(rows.values), prepared, own)
+                worst_values.append(np.asarray(rows.values, dtype=np.float64))
             if self.per_row:
                 row_values.append(per_row_values(rows, prepared.weights, prepared))
             else:
@@ -163,6 +173,9 @@ class _Stages:
                 self.row_parts[i].add(rows, prepared.weights, prepared)
         if self.collect:
             self.index.add(prepared)
+        if self.worst and self.total_weights and prepared.used:
+            total = sum(w * v for w, v in zip(self.total_weights, worst_values))
+            self.worst[-1].add(np.asarray(total), prepared, prepared.arrays)
         if self.per_row:
             if self.total_weights:
                 total = sum(w * v for w, v in zip(self.total_weights, row_values))
@@ -266,6 +279,7 @@ def _reduced(
                 confidence=options.ci,
                 group_by=group_column,
                 groups=groups,
+                worst=stages.worst[i].rows() if stages.worst else (),
                 **common,
             )
         )
@@ -276,6 +290,10 @@ def _reduced(
             f"{option('group_by', group_column)}: no usable rows in group {names}; left out"
         )
     evaluation = _with_total(requests, results, warnings, samples, group_samples)
+    if stages.worst and stages.total_weights:
+        *terms, total = evaluation.results
+        total = replace(total, worst=stages.worst[-1].rows())
+        evaluation = replace(evaluation, results=[*terms, total])
     keep = stages.collect
     return replace(evaluation, rows=data, group_labels=group_labels if keep else None)
 

@@ -54,9 +54,15 @@ def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str
         for record in records:
             out.write(encoder.encode(record, str(record["loss"])) + "\n")
     elif output == "csv":
-        _write_reduced_csv(records, out)
+        if any("worst" in r for r in records):
+            _write_worst_csv(records, out)
+        else:
+            _write_reduced_csv(records, out)
     else:
         print_rich(results_table(records), out)
+        for record in records:
+            if record.get("worst"):
+                print_rich(worst_table(record), out)
     return encoder.notes()
 
 
@@ -90,6 +96,58 @@ def _write_reduced_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> No
             if intervals:
                 cells += [number(v) for v in row.get("ci", (None, None))]
             writer.writerow(cells + [params_text(record["params"])])
+
+
+def _inputs_of(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for record in records:
+        for row in record.get("worst", ()):
+            names |= dict.fromkeys(row["inputs"])
+    return list(names)
+
+
+def _input_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_input_text(v) for v in value) + "]"
+    return number(value) if isinstance(value, float) else str(value)
+
+
+def _write_worst_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> None:
+    """One line per worst row of each loss, beside the loss's reduced value."""
+    import csv
+
+    inputs = _inputs_of(records)
+    ids = any("id" in row for r in records for row in r.get("worst", ()))
+    header = ["loss", "reduction", "n", "value", "params", "rank", "row"] + ["id"] * ids
+    header += ["row_value", *inputs]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for record in records:
+        common = [record["loss"], record["reduction"], record["n"], number(record["value"])]
+        common.append(params_text(record["params"]))
+        for rank, row in enumerate(record.get("worst", ()), start=1):
+            cells = [*common, rank, row["row"]] + [row.get("id", "")] * ids
+            cells.append(number(row["value"]))
+            cells += [_input_text(row["inputs"][n]) if n in row["inputs"] else "" for n in inputs]
+            writer.writerow(cells)
+
+
+def worst_table(record: Mapping[str, Any]) -> Any:
+    """The worst rows of one loss: rank, row, id, the row's loss and its inputs."""
+    from rich.table import Table
+
+    rows = record["worst"]
+    inputs = _inputs_of([record])
+    ids = any("id" in row for row in rows)
+    table = Table(title=f"{record['loss']}: the {len(rows)} rows with the largest loss")
+    for name in ["rank", "row"] + ["id"] * ids + [record["loss"], *inputs]:
+        table.add_column(name, justify="left" if name == "id" else "right")
+    for rank, row in enumerate(rows, start=1):
+        cells = [str(rank), str(row["row"])] + [str(row.get("id", ""))] * ids
+        cells.append(number(row["value"]))
+        cells += [_input_text(row["inputs"].get(n, "")) for n in inputs]
+        table.add_row(*cells)
+    return table
 
 
 def print_rich(renderable: Any, out: IO[str]) -> None:

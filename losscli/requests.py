@@ -49,7 +49,8 @@ class Options:
     group_by: Any = None  # a column name, or in-memory labels, one per row
     on: str | None = None
     how: str = "exact"
-    id_column: str | None = None  # carried beside per-row values (default: the on key)
+    id_column: str | None = None  # names rows in per-row output and --worst (default: on)
+    worst: int = 0  # report this many rows of largest loss
     ci: float | None = None  # confidence of a bootstrap interval for every reduced value
     bootstrap: int = 2000
     seed: int = 0
@@ -71,10 +72,10 @@ class Options:
                 raise UsageError(
                     f"{option('id_column')}: give a column name, not {self.id_column!r}"
                 )
-            if self.reduction != "none":
+            if self.reduction != "none" and not self.worst:
                 raise UsageError(
-                    f"{option('id_column')} names the rows of per-row values: use it with "
-                    f"{option('reduction', 'none')}"
+                    f"{option('id_column')} names rows: use it with "
+                    f"{option('reduction', 'none')} or {option('worst', 'K')}"
                 )
         if isinstance(self.group_by, str) and not self.group_by:
             raise UsageError(f"{option('group_by')}: give a column name")
@@ -98,9 +99,11 @@ class Options:
             )
         if self.how == "inner" and not self.on:
             raise UsageError(f"{option('how', 'inner')} needs {option('on', 'COLUMN')}")
+        if isinstance(self.worst, bool) or not isinstance(self.worst, int) or self.worst < 0:
+            raise UsageError(f"{option('worst', self.worst)}: give a number of rows, e.g. 10")
         if self.reduction == "none":
-            for name in ("group_by", "ci"):
-                if getattr(self, name) is not None:
+            for name in ("group_by", "ci", "worst"):
+                if getattr(self, name) not in (None, 0):
                     raise UsageError(
                         f"{option(name)} applies to reduced values: use "
                         f"{option('reduction', 'mean')} or {option('reduction', 'sum')}"

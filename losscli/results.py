@@ -54,6 +54,7 @@ class Result:
     group_by: str | None = None
     groups: tuple[GroupValue, ...] = ()
     terms: tuple[str, ...] = ()  # a weighted total's terms (or tasks)
+    worst: tuple[Any, ...] = ()  # the rows of largest loss (``WorstRow``), when asked
 
     @property
     def is_total(self) -> bool:
@@ -82,6 +83,8 @@ class Result:
         if self.group_by is not None:
             out["group_by"] = self.group_by
             out["groups"] = [g.to_dict() for g in self.groups]
+        if self.worst:
+            out["worst"] = [w.to_dict() for w in self.worst]
         return out
 
     def __float__(self) -> float:

@@ -43,6 +43,10 @@ class Prepared:
             return self.codes
         return self.codes[self.keep]
 
+    def kept_positions(self, indices: np.ndarray) -> np.ndarray:
+        """Positions in the chunk of the kept rows at ``indices`` (among the kept rows)."""
+        return indices if self.keep is None else np.flatnonzero(self.keep)[indices]
+
     def row_number(self, index: int) -> int:
         """1-based row in the input files of position ``index`` among the kept rows."""
         if self.keep is not None:

@@ -62,7 +62,7 @@ def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
         group = _column_binding(tables, weights, options.group_by, "group_by")
     row_id = None
     id_column = options.id_column
-    if id_column is None and options.reduction == "none":
+    if id_column is None and (options.reduction == "none" or options.worst):
         id_column = options.on
     if id_column is not None:
         row_id = _column_binding(tables, weights, id_column, "id_column")
