@@ -50,6 +50,18 @@ class LossCliGroup(click.Group):
     """Every failure ends as one line on stderr and an exit status; never a traceback."""
 
     command_class = LossCliCommand
+    lazy = {"plot": ("losscli.plot_cli", "plot")}  # imported only when used
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> Any:
+        if name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
 
     def main(  # type: ignore[override]
         self, args: Any = None, prog_name: str | None = None, **kwargs: Any

@@ -54,16 +54,21 @@ def evaluate(
     *,
     keep_rows: bool = False,
     rows_to: RowSink | None = None,
+    observe: RowSink | None = None,
 ) -> Evaluation:
     """Compute every requested loss on ``inputs`` (paths, '-', or in-memory objects).
 
     Per-row values (``reduction="none"``) go to ``rows_to`` chunk by chunk when it is
     given (the results then carry no ``values``); otherwise they are kept in the results.
+    ``observe`` sees every chunk's per-row losses (unweighted, NaN for skipped rows)
+    whatever the reduction (plots build histograms from them).
     """
     options = options or Options()
     check_requests(requests, options)
     sources = open_sources(inputs, options)
-    evaluation = evaluate_sources(requests, sources, options, keep_rows=keep_rows, rows_to=rows_to)
+    evaluation = evaluate_sources(
+        requests, sources, options, keep_rows=keep_rows, rows_to=rows_to, observe=observe
+    )
     return replace(evaluation, warnings=[*sources.notes, *evaluation.warnings])
 
 
@@ -110,8 +115,10 @@ class _Stages:
         options: Options,
         collect: bool,
         rows_to: RowSink | None,
+        observe: RowSink | None = None,
     ):
         self.requests = requests
+        self.observe = observe
         losses = [r.loss for r in requests]
         reducers = [loss.reducer(options.convention) for loss in losses]
         self.functions = [loss.function(options.convention) for loss in losses]
@@ -133,6 +140,8 @@ class _Stages:
             self.rows_to.start(names, None if ids is None else (ids.columns or ("",))[0])
         self.row_parts = [RowParts(r, options.reduction) for r in reducers]
         self.index = RowIndex()
+        if observe is not None:
+            observe.start([r.loss.name for r in requests], None)
         self.worst = []
         if options.worst:
             from losscli.pipeline.worst import WorstRows
@@ -146,6 +155,7 @@ class _Stages:
             return
         row_values = []
         worst_values = []
+        observed = []
         for i, request in enumerate(self.requests):
             names = [k.name for k in request.loss.inputs if k.name in prepared.arrays]
             own = {name: prepared.arrays[name] for name in names}
@@ -162,6 +172,10 @@ class _Stages:
                     factor = request.loss.sum_factor(self.convention, own)
                     if factor != 1.0:
                         rows = Rows(np.asarray(rows.values) * factor)
+            if self.observe is not None:
+                observed.append(prepared.full(np.asarray(rows.values, dtype=np.float64), np.nan))
+                if i == 0 and hasattr(self.observe, "inputs"):
+                    self.observe.inputs(own)  # the kept rows' inputs of the first loss
             if self.worst:
                 self.worst[i].add(np.asarray(rows.values), prepared, own)
                 worst_values.append(np.asarray(rows.values, dtype=np.float64))
@@ -173,6 +187,8 @@ class _Stages:
                 self.row_parts[i].add(rows, prepared.weights, prepared)
         if self.collect:
             self.index.add(prepared)
+        if self.observe is not None and observed:
+            self.observe.write(prepared.ids, observed)
         if self.worst and self.total_weights and prepared.used:
             total = sum(w * v for w, v in zip(self.total_weights, worst_values))
             self.worst[-1].add(np.asarray(total), prepared, prepared.arrays)
@@ -190,11 +206,13 @@ def evaluate_sources(
     *,
     keep_rows: bool = False,
     rows_to: RowSink | None = None,
+    observe: RowSink | None = None,
 ) -> Evaluation:
     """The loop over aligned chunks of already opened sources."""
     plan = _plan(requests, sources, options)
     check_known_row_counts(plan.bindings, plan.origins)
-    stages = _Stages(requests, plan, options, keep_rows or options.ci is not None, rows_to)
+    collect = keep_rows or options.ci is not None
+    stages = _Stages(requests, plan, options, collect, rows_to, observe)
     whole = not all(r.loss.streamable for r in requests)
     group_column = None if sources.group is None else (sources.group.columns or ("",))[0]
     id_column = None if sources.row_id is None else (sources.row_id.columns or ("",))[0]

@@ -1,0 +1,1 @@
+"""Charts of losses and of their data: figures (plain data) and their renderers."""
