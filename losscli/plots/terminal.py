@@ -102,6 +102,7 @@ def render(figure: Figure, width: int = 80, height: int = 20, color: bool = True
     for row, col, k in placed:
         chars[row][col], owner[row][col] = _letter(k), -2
     lines = [f"[bold]{_escape(figure.title)}[/bold]" if color else figure.title]
+
     def y_text(position: float) -> str:
         value = sy.value(position)
         tiny = not figure.y_log and abs(value) < 1e-6 * abs(sy.high - sy.low)
