@@ -37,8 +37,8 @@ plot_out = click.option(
 def _show(figure: Any, output: str | None, out_path: str | None) -> None:
     from losscli.plots.output import show
 
-    note = show(figure, output, out_path, sys.stdout)
-    if note:
+    figures = figure if isinstance(figure, list) else [figure]
+    for note in show(figures, output, out_path, sys.stdout):
         click.echo(f"losscli: {note}", err=True)
 
 
@@ -133,13 +133,12 @@ def dist(
 @data_options
 @click.option("--bins", type=click.IntRange(2, 1000), default=40, show_default=True)
 @click.option(
-    "--sample",
-    type=click.IntRange(10, 100_000),
-    default=2000,
+    "--points",
+    type=click.IntRange(10, 1_000_000),
+    default=5000,
     show_default=True,
-    help="Points drawn at most; beyond that, a deterministic sample of the rows.",
+    help="Rows drawn as points at most; more are drawn as a density (rows per cell).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample.")
 @plot_output
 @plot_out
 def residuals(
@@ -147,14 +146,14 @@ def residuals(
     params: tuple[str, ...],
     plugins: tuple[str, ...],
     bins: int,
-    sample: int,
-    seed: int,
+    points: int,
     output: str | None,
     out_path: str | None,
     **kw: Any,
 ) -> None:
-    """Predicted against target (a sample once there are many rows) and the histogram of
-    the residuals (prediction - target).
+    """Predicted against target (points, or their density once they would overlap) and
+    the histogram of the residuals (prediction - target). --out NAME.png writes NAME-1.png
+    and NAME-2.png.
 
     \b
     Example:
@@ -163,15 +162,9 @@ def residuals(
     from losscli.plots.residuals import residual_figures
 
     options = _options(kw)
-    figures, notes = residual_figures(inputs, options, bins, sample, seed)
+    figures, notes = residual_figures(inputs, options, bins, points)
     _warn(notes)
-    if out_path is not None and len(figures) > 1:
-        stem, dot, extension = out_path.rpartition(".")
-        for name, figure in zip(("scatter", "histogram"), figures):
-            _show(figure, output, f"{stem}-{name}.{extension}" if dot else f"{out_path}-{name}")
-        return
-    for figure in figures:
-        _show(figure, output, out_path)
+    _show(figures, output, out_path)
 
 
 @plot.command()

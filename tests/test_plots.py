@@ -139,11 +139,22 @@ def test_groups_are_sorted_with_their_intervals(run):
     assert len(doc["x_ticks"]) == len(bars["y"]) == 200
 
 
-def test_residuals_sample_is_deterministic_and_said(run):
-    args = ["plot", "residuals", SAMPLE / "preds.csv", SAMPLE / "targets.csv", "--sample", "50"]
-    first, second = run(*args, "-o", "json"), run(*args, "-o", "json")
-    assert first.stdout == second.stdout
-    assert "drew a sample of" in first.stderr and "of 200 rows" in first.stderr
+def test_residuals_points_then_density_counts_equal_numpy(run):
+    p = np.loadtxt(SAMPLE / "preds.csv", delimiter=",", skiprows=1)
+    y = np.loadtxt(SAMPLE / "targets.csv", delimiter=",", skiprows=1)
+    args = ["plot", "residuals", SAMPLE / "preds.csv", SAMPLE / "targets.csv", "--bins", "8"]
+    few = run(*args, "-o", "json")
+    docs = json.loads(few.stdout)["figures"]
+    assert docs[0]["series"][0]["kind"] == "points"
+    assert docs[0]["series"][0]["x"] == y.tolist() and docs[0]["series"][0]["y"] == p.tolist()
+    counts, _ = np.histogram(p - y, 8)
+    assert docs[1]["series"][0]["y"] == counts.tolist()
+    many = run(*args, "--points", "50", "-o", "json")
+    density = json.loads(many.stdout)["figures"][0]["series"][0]
+    grid = np.linspace(min(p.min(), y.min()), max(p.max(), y.max()), 9)
+    assert density["kind"] == "density"
+    assert density["z"] == np.histogram2d(y, p, [grid, grid])[0].astype(int).tolist()
+    assert "200 rows are more than --points 50" in many.stderr
 
 
 def test_images_open_with_their_size_and_labels(tmp_path, run):

@@ -12,7 +12,8 @@ from losscli.records import field, record
 @record(frozen=True)
 class Series:
     """One thing drawn: ``line`` (x, y), ``points`` (x, y), ``bars`` (x = bin edges, one more
-    than y; a histogram) or ``errorbars`` (x = labels' positions, y, low, high)."""
+    than y; a histogram), ``errorbars`` (x = labels' positions, y, low, high) or ``density``
+    (x and y bin edges, ``z`` the count of each (x bin, y bin))."""
 
     label: str
     kind: str
@@ -20,12 +21,15 @@ class Series:
     y: Sequence[float]
     low: Sequence[float] | None = None
     high: Sequence[float] | None = None
+    z: Sequence[Sequence[float]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"label": self.label, "kind": self.kind}
         out |= {"x": list(self.x), "y": list(self.y)}
         if self.low is not None and self.high is not None:
             out |= {"low": list(self.low), "high": list(self.high)}
+        if self.z is not None:
+            out["z"] = [list(row) for row in self.z]
         return out
 
 
@@ -73,6 +77,11 @@ class Figure:
         row i is its bin [x_i, x_{i+1}) as x_low/x_high), then the marks."""
         yield ["series", "kind", "x", "x_high", "y", "low", "high"]
         for s in self.series:
+            if s.z is not None:  # a density: one row a cell, x and y its lower edges
+                for i, row in enumerate(s.z):
+                    for j, count in enumerate(row):
+                        yield [s.label, s.kind, s.x[i], s.x[i + 1], s.y[j], count, ""]
+                continue
             for i, y in enumerate(s.y):
                 x_high = s.x[i + 1] if s.kind == "bars" else ""
                 low = s.low[i] if s.low is not None else ""

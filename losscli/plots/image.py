@@ -41,6 +41,14 @@ def save(figure: Figure, path: str, width: float = 8.0, height: float = 4.5) -> 
             elif s.kind == "bars":
                 widths = [b - a for a, b in zip(s.x[:-1], s.x[1:])]
                 ax.bar(s.x[:-1], s.y, width=widths, align="edge", alpha=0.7, label=s.label)
+            elif s.kind == "density" and s.z is not None:
+                from matplotlib.colors import LogNorm
+
+                counts = [[c if c else float("nan") for c in row] for row in s.z]
+                mesh = ax.pcolormesh(
+                    s.x, s.y, list(map(list, zip(*counts))), norm=LogNorm(), cmap="viridis"
+                )
+                fig.colorbar(mesh, ax=ax, label=s.label)
             elif s.kind == "errorbars":
                 assert s.low is not None and s.high is not None
                 below = [y - lo for y, lo in zip(s.y, s.low)]

@@ -1,9 +1,9 @@
 """``plot residuals``: predicted against target and the histogram of the residuals.
 
 Two passes in bounded memory: the first counts the rows and finds the ranges; the second
-keeps a deterministic sample of at most ``sample`` rows for the scatter (each row kept with
-probability sample / n from a generator seeded by ``seed``, so the same files give the
-same picture) and counts the residuals into bins.
+counts the residuals into bins and either keeps every row as a point (up to ``points``
+rows) or, once points would only overlap, counts rows into a grid of (target, prediction)
+cells: a density.
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ class _Ranges(_Pass):
         self.r_sum += float(r.sum())
 
 
-class _Sample(_Pass):
-    def __init__(self, keep: float, edges: np.ndarray, seed: int) -> None:
-        self.keep = keep
+class _Points(_Pass):
+    """Residual counts, and every row as a point or a grid of counts."""
+
+    def __init__(self, edges: np.ndarray, grid: np.ndarray | None) -> None:
         self.edges = edges
+        self.grid = grid
         self.counts = np.zeros(len(edges) - 1, dtype=np.int64)
-        self.rng = np.random.default_rng(seed)
+        self.density = None if grid is None else np.zeros((len(grid) - 1,) * 2, np.int64)
         self.p: list[np.ndarray] = []
         self.y: list[np.ndarray] = []
 
@@ -66,13 +68,15 @@ class _Sample(_Pass):
         p = np.asarray(arrays["predictions"], dtype=np.float64).reshape(-1)
         y = np.asarray(arrays["targets"], dtype=np.float64).reshape(-1)
         self.counts += np.histogram(p - y, self.edges)[0]
-        chosen = self.rng.random(len(p)) < self.keep
-        self.p.append(p[chosen])
-        self.y.append(y[chosen])
+        if self.density is not None and self.grid is not None:
+            self.density += np.histogram2d(y, p, [self.grid, self.grid])[0].astype(np.int64)
+        else:
+            self.p.append(p)
+            self.y.append(y)
 
 
 def residual_figures(
-    inputs: Sequence[Any], options: Options, bins: int, sample: int, seed: int
+    inputs: Sequence[Any], options: Options, bins: int, points: int
 ) -> tuple[list[Figure], list[str]]:
     sources = open_sources(inputs, options)
     requests = resolve_requests("mse", (), default_registry())
@@ -81,29 +85,33 @@ def residual_figures(
     first = evaluate_sources(requests, sources, options, observe=ranges)
     if ranges.n == 0:
         raise InputError("no rows to draw")
-    keep = min(1.0, sample / ranges.n)
     low, high = ranges.r_low, ranges.r_high
     if not high > low:
         low, high = low - 0.5, high + 0.5
     edges = np.linspace(low, high, bins + 1)
-    second = _Sample(keep, edges, seed)
+    dense = ranges.n > points
+    grid = np.linspace(ranges.low, ranges.high, bins + 1) if dense else None
+    second = _Points(edges, grid)
     evaluate_sources(requests, sources, options, observe=second)
-    p, y = np.concatenate(second.p), np.concatenate(second.y)
     notes = [*sources.notes, *first.warnings]
-    drawn = f"{len(p)} of {ranges.n} rows"
-    if keep < 1:
-        notes.append(f"plot residuals: drew a sample of {drawn} (--sample, --seed {seed})")
-    label = "rows" if keep == 1 else f"rows (a sample: {drawn})"
     diagonal = [ranges.low, ranges.high]
+    if second.density is not None and grid is not None:
+        notes.append(
+            f"plot residuals: {ranges.n} rows are more than --points {points}: "
+            "drew their density (rows per cell) instead of points"
+        )
+        drawn = Series(
+            "rows per cell", "density", grid.tolist(), grid.tolist(), z=second.density.tolist()
+        )
+    else:
+        p, y = np.concatenate(second.p), np.concatenate(second.y)
+        drawn = Series("rows", "points", y.tolist(), p.tolist())
     scatter = Figure(
         title="Predicted against target",
         x_label="target",
         y_label="prediction",
-        series=(
-            Series(label, "points", y.tolist(), p.tolist()),
-            Series("prediction = target", "line", [ranges.low, ranges.high], diagonal),
-        ),
-        facts={"n": ranges.n, "drawn": len(p)},
+        series=(drawn, Series("prediction = target", "line", diagonal, diagonal)),
+        facts={"n": ranges.n},
     )
     histogram = Figure(
         title="Residuals (prediction - target)",

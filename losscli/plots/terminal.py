@@ -137,7 +137,29 @@ def _escape(text: str) -> str:
     return text.replace("[", "\\[")
 
 
+_SHADES = " ░▒▓█"
+
+
 def _draw(s: Series, who: int, sx, sy, dot, segment, chars, owner, plot_h, figure) -> None:  # noqa: ANN001
+    if s.kind == "density" and s.z is not None:
+        plot_w = len(chars[0])
+        cells = [[0.0] * plot_w for _ in range(plot_h)]
+        for i, row in enumerate(s.z):
+            for j, count in enumerate(row):
+                if count:
+                    x = (s.x[i] + s.x[i + 1]) / 2
+                    y = (s.y[j] + s.y[j + 1]) / 2
+                    col, line = int(sx(x)) // 2, plot_h - 1 - int(sy(y)) // 4
+                    if 0 <= col < plot_w and 0 <= line < plot_h:
+                        cells[line][col] += count
+        top = max((max(r) for r in cells), default=0.0) or 1.0
+        for line in range(plot_h):
+            for col in range(plot_w):
+                if cells[line][col]:
+                    # shades on a log scale: a lone row still shows
+                    level = 1 + int(3.999 * math.log1p(cells[line][col]) / math.log1p(top))
+                    chars[line][col], owner[line][col] = _SHADES[min(level, 4)], who
+        return
     if s.kind == "bars":
         for i, count in enumerate(s.y):
             left, right = s.x[i], s.x[i + 1]
