@@ -53,6 +53,8 @@ def _bounds(figure: Figure) -> tuple[float, float, float, float]:
         if s.kind == "bars" and not figure.y_log:
             ys.append(0.0)
     xs += [m.x for m in figure.marks if math.isfinite(m.x)]
+    if figure.x_ticks:  # categories: half a slot of room on either side
+        xs = [-0.5, len(figure.x_ticks) - 0.5]
     if not xs or not ys:
         return 0.0, 1.0, 0.0, 1.0
     return min(xs), max(xs), min(ys), max(ys)
@@ -194,9 +196,12 @@ def _draw(s: Series, who: int, sx, sy, dot, segment, chars, owner, plot_h, figur
         for x, y in points:
             dot(sx(x), sy(y), who)
     if s.low is not None and s.high is not None:
-        for x, low, high in zip(s.x, s.low, s.high):
+        for x, y, low, high in zip(s.x, s.y, s.low, s.high):
             if math.isfinite(low) and math.isfinite(high):
                 segment(sx(x), sy(low), sx(x), sy(high), who)
+            col, row = int(round(sx(x))) // 2, plot_h - 1 - int(round(sy(y))) // 4
+            if 0 <= col < len(chars[0]) and 0 <= row < plot_h:
+                chars[row][col], owner[row][col] = "●", who
 
 
 def _x_axis(figure: Figure, sx: _Scale, plot_w: int, label_width: int) -> str:
@@ -205,6 +210,7 @@ def _x_axis(figure: Figure, sx: _Scale, plot_w: int, label_width: int) -> str:
         for position, name in enumerate(figure.x_ticks):
             col = int(sx(position)) // 2
             text = name[: max(1, plot_w // max(1, len(figure.x_ticks)) - 1)]
+            col = max(0, col - len(text) // 2)
             for k, ch in enumerate(text):
                 if 0 <= col + k < plot_w:
                     axis[col + k] = ch
