@@ -50,7 +50,10 @@ class LossCliGroup(click.Group):
     """Every failure ends as one line on stderr and an exit status; never a traceback."""
 
     command_class = LossCliCommand
-    lazy = {"plot": ("losscli.plot_cli", "plot")}  # imported only when used
+    lazy = {  # imported only when used
+        "plot": ("losscli.plot_cli", "plot"),
+        "curve": ("losscli.curve_cli", "curve"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
