@@ -154,7 +154,7 @@ def write(path: str, records: Sequence[dict[str, Any]]) -> None:
     A symbolic link is followed (its target is replaced) and the file keeps its mode.
     """
     from losscli.render import write_results
-    from losscli.tempfiles import register, unregister
+    from losscli.tempfiles import register, unregister, watch_signals
 
     check_writable(path)
     text = io.StringIO()
@@ -167,6 +167,7 @@ def write(path: str, records: Sequence[dict[str, Any]]) -> None:
         os.umask(umask)
         mode = 0o666 & ~umask
     temporary = None
+    watch_signals()
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=".losscli-baseline-", dir=os.path.dirname(target) or "."

@@ -41,6 +41,7 @@ class _FileDestination(Destination):
 
     def __init__(self, path: str) -> None:
         folder = os.path.dirname(os.path.abspath(path))
+        tempfiles.watch_signals()
         try:
             if os.path.isdir(path):
                 raise IsADirectoryError(21, "it is a folder")

@@ -11,12 +11,18 @@ _MADE: list[str] = []
 _HANDLING = False
 
 
-def register(path: str) -> None:
-    """Remove ``path`` when the run ends; the first file also installs the signal handlers."""
+def watch_signals() -> None:
+    """Install the SIGTERM/SIGHUP clean-up once; call it before creating a temporary file,
+    so that a signal between its creation and its registration cannot leave it behind."""
     global _HANDLING
     if not _HANDLING:
         remove_on_termination()
         _HANDLING = True
+
+
+def register(path: str) -> None:
+    """Remove ``path`` when the run ends (also on SIGTERM and SIGHUP)."""
+    watch_signals()
     _MADE.append(path)
 
 
@@ -40,6 +46,7 @@ def spool(stream: BinaryIO, prefix: str = "losscli-stdin-") -> str:
 
     from losscli.errors import InputError
 
+    watch_signals()
     handle = tempfile.NamedTemporaryFile(prefix=prefix, delete=False)
     register(handle.name)
     folder = os.path.dirname(handle.name)

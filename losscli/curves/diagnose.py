@@ -88,7 +88,7 @@ def diagnose(run: Run, t: Thresholds | None = None) -> list[dict[str, Any]]:
         if bad.any():
             i = int(np.argmax(bad))
             found.append(
-                _diagnosis("nan", float(curve.x[i]), float(curve.y[i]), math.inf, series=curve.name)
+                _diagnosis("nan", float(curve.x[i]), float(curve.y[i]), math.nan, series=curve.name)
             )
             break
     train = _finite_prefix(run.train) if run.train is not None else None

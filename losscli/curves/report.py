@@ -97,10 +97,11 @@ def evidence_lines(readings: Sequence[dict[str, Any]]) -> list[str]:
             if d["name"] == "healthy":
                 continue
             where = "" if d["where"] is None else f" from {r['x']} {_num(d['where'])}"
-            lines.append(
-                f"{r['run']}: {d['name']}{where} ({_num(d['statistic'])} against "
-                f"{_num(d['threshold'])}): {d['advice']}"
-            )
+            if d["name"] == "nan":
+                measured = f"{d.get('series', 'loss')} is {_num(d['statistic'])}"
+            else:
+                measured = f"{_num(d['statistic'])} against {_num(d['threshold'])}"
+            lines.append(f"{r['run']}: {d['name']}{where} ({measured}): {d['advice']}")
     return lines
 
 
