@@ -153,3 +153,28 @@ def test_cli_explain_and_unknown_diagnosis(run):
     )
     bad = run("curve", CURVES / "runs" / "healthy-0.csv", "--fail-on", "sad")
     assert bad.code == 2 and "unknown diagnosis 'sad'" in bad.stderr
+
+
+def test_tensorboard_event_files(run):
+    pytest.importorskip("tensorboard")
+    folder = ROOT / "tests" / "fixtures" / "tensorboard" / "run1"
+    got = read_run(str(folder))
+    steps = np.arange(20)
+    expected = np.float32(2.0 * np.exp(-steps / 5) + 0.1)  # what the writer stored
+    assert got.x_name == "step" and got.train.x.tolist() == steps.tolist()
+    np.testing.assert_array_equal(got.train.y, expected.astype(float))
+    assert got.val.x.tolist() == [4.0, 9.0, 14.0, 19.0]
+    assert run("curve", folder, "-o", "csv").code == 0
+
+
+def test_tensorboard_without_the_extra_names_it(tmp_path, run, monkeypatch):
+    import sys
+
+    for name in ("tensorboard", "tensorboard.backend.event_processing"):
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.delitem(
+        sys.modules, "tensorboard.backend.event_processing.event_accumulator", raising=False
+    )
+    folder = ROOT / "tests" / "fixtures" / "tensorboard" / "run1"
+    result = run("curve", folder)
+    assert result.code == 2 and "pip install 'losscli[tensorboard]'" in result.stderr
