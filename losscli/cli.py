@@ -738,9 +738,7 @@ def _write_text(path: str, text: str, what: str, mode: str) -> None:
 
 @cli.command()
 @click.argument("loss", metavar="LOSS")
-@click.argument("preds_a", metavar="PREDS_A")
-@click.argument("preds_b", metavar="PREDS_B")
-@click.argument("inputs", nargs=-1, required=True, metavar="TARGETS...")
+@click.argument("files", nargs=-1, required=True, metavar="PREDS_A PREDS_B TARGETS...")
 @data_options
 @click.option(
     "--confidence",
@@ -758,9 +756,7 @@ def _write_text(path: str, text: str, what: str, mode: str) -> None:
 @output_option
 def compare(
     loss: str,
-    preds_a: str,
-    preds_b: str,
-    inputs: tuple[str, ...],
+    files: tuple[str, ...],
     params: tuple[str, ...],
     plugins: tuple[str, ...],
     confidence: float,
@@ -772,7 +768,8 @@ def compare(
 
     Reports both losses, the difference B - A with its confidence interval (rows are
     resampled with replacement, the same rows for both models) and the share of rows on
-    which B's loss is lower. --col and -p apply to both models.
+    which B's loss is lower. --col and -p apply to both models. With both models in one
+    file, name their columns: --col a=COLUMN --col b=COLUMN, and give only the inputs.
 
     \b
     Examples:
@@ -780,12 +777,20 @@ def compare(
       losscli compare cross_entropy a.npy b.npy labels.csv --bootstrap 5000 --seed 1
       losscli compare mse old.csv new.csv targets.csv --on id --group-by region
       losscli compare mae old.csv new.csv targets.csv --fail-if-worse
+      losscli compare mse both.csv --col a=yhat_old --col b=yhat_new --col targets=y
     """
     from losscli.comparison import compare as run_comparison
     from losscli.render import write_comparison
 
     options = _options(kw)
     requests = _requests(loss, params, _registry(plugins))
+    in_columns = "a" in options.columns or "b" in options.columns
+    if not in_columns and len(files) < 3:
+        raise click.UsageError(
+            "give PREDS_A PREDS_B and the targets, or both models as columns of one file "
+            "with --col a=COLUMN --col b=COLUMN"
+        )
+    preds_a, preds_b, inputs = (None, None, files) if in_columns else (*files[:2], files[2:])
     comparison, warnings = run_comparison(requests, preds_a, preds_b, inputs, options, confidence)
     _warn(warnings)
     _warn(write_comparison(comparison.to_dict(), output or _default_output(), sys.stdout))

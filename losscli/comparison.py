@@ -106,7 +106,12 @@ def compare(
     options: Options,
     confidence: float = 0.95,
 ) -> tuple[Comparison, list[str]]:
-    """Compare the loss (or weighted sum) of predictions ``model_a`` and ``model_b``."""
+    """Compare the loss (or weighted sum) of predictions ``model_a`` and ``model_b``.
+
+    ``model_a`` and ``model_b`` are files (or arrays) of predictions, or both models sit in
+    the inputs as columns: ``options.columns`` names them ``a`` and ``b`` and the model
+    arguments are None.
+    """
     if len(requests) > 1 and not is_weighted_sum(requests):
         raise UsageError("compare takes one loss or a weighted sum, not a list of losses")
     if isinstance(confidence, bool) or not 0 < confidence < 1:
@@ -114,13 +119,28 @@ def compare(
             f"{option('confidence', confidence)}: give a level between 0 and 1, e.g. 0.95"
         )
     options = replace(options, reduction="mean")
-    check_requests(requests, options)
-    sources = open_sources([model_a, model_b, *others], options)
-    table_a, table_b, *rest = sources.tables
-    runs = [
-        evaluate_sources(requests, replace(sources, tables=[table, *rest]), options, keep_rows=True)
-        for table in (table_a, table_b)
-    ]
+    in_columns = model_a is None and model_b is None
+    if in_columns:
+        options, per_model = _model_columns(requests, options)
+        check_requests(requests, options)
+        sources = open_sources(list(others), options)
+        runs = [
+            evaluate_sources(requests, sources, model_options, keep_rows=True)
+            for model_options in per_model
+        ]
+        shown = sources.tables[0].display
+        names = [f"{shown} column {c.columns[requests[0].loss.inputs[0].name]}" for c in per_model]
+    else:
+        check_requests(requests, options)
+        sources = open_sources([model_a, model_b, *others], options)
+        table_a, table_b, *rest = sources.tables
+        runs = [
+            evaluate_sources(
+                requests, replace(sources, tables=[table, *rest]), options, keep_rows=True
+            )
+            for table in (table_a, table_b)
+        ]
+        names = [_name_of(model_a, table_a.display), _name_of(model_b, table_b.display)]
     warnings = list(sources.notes)
     for label, run in zip("AB", runs):
         warnings += [f"model {label}: {w}" for w in run.warnings]
@@ -170,8 +190,8 @@ def compare(
     comparison = Comparison(
         loss=_name(requests),
         params=first.params if len(requests) == 1 else {},
-        file_a=_name_of(model_a, table_a.display),
-        file_b=_name_of(model_b, table_b.display),
+        file_a=names[0],
+        file_b=names[1],
         confidence=confidence,
         bootstrap=options.bootstrap,
         seed=options.seed,
@@ -193,6 +213,25 @@ def _groups(codes: np.ndarray, rows: np.ndarray, names: list[Any]) -> list[tuple
     counts = np.bincount(ranks, minlength=len(order))
     pieces = np.split(sorted_rows, np.cumsum(counts)[:-1])
     return [(names[g], piece) for g, piece in zip(order, pieces) if piece.size]
+
+
+def _model_columns(requests: Sequence[Request], options: Options) -> tuple[Options, list[Options]]:
+    """Options without the ``a``/``b`` columns, and one set per model with its column as
+    the loss's predictions."""
+    columns = dict(options.columns)
+    if "a" not in columns or "b" not in columns:
+        raise UsageError(
+            f"give both models: two prediction files, or {option('columns', 'a=COL')} and "
+            f"{option('columns', 'b=COL')} for two columns of one file"
+        )
+    first = requests[0].loss.inputs[0].name
+    if first in columns:
+        raise UsageError(
+            f"{option('columns', first + '=...')} and the a/b columns both name the {first}"
+        )
+    a, b = columns.pop("a"), columns.pop("b")
+    base = replace(options, columns=columns)
+    return base, [replace(base, columns={**columns, first: col}) for col in (a, b)]
 
 
 def _name_of(model: Any, display: str) -> str:

@@ -314,3 +314,26 @@ def test_sample_ci_checks_file_as_the_readme_shows(run, monkeypatch):
     assert "## Use it in CI" in readme
     job = readme.split("## Use it in CI", 1)[1]
     assert "runs-on:" in job and "losscli check --junit-xml" in job and "[[check]]" in job
+
+
+def test_compare_two_columns_of_one_file_equals_two_files(tmp_path, run):
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=300)
+    a, b = y + rng.normal(size=300), y + 0.5 * rng.normal(size=300)
+    lines = ["y,old,new"] + [f"{u},{v},{w}" for u, v, w in zip(y.tolist(), a.tolist(), b.tolist())]
+    (tmp_path / "both.csv").write_text("\n".join(lines) + "\n")
+    for name, values in (("old", a), ("new", b), ("y", y)):
+        (tmp_path / f"{name}.csv").write_text("v\n" + "\n".join(map(repr, values.tolist())) + "\n")
+    one = run(
+        "compare", "mse", tmp_path / "both.csv", "--col", "a=old", "--col", "b=new",
+        "--col", "targets=y", "--bootstrap", "300", "-o", "json",
+    ).json()  # fmt: skip
+    two = run(
+        "compare", "mse", tmp_path / "old.csv", tmp_path / "new.csv", tmp_path / "y.csv",
+        "--bootstrap", "300", "-o", "json",
+    ).json()  # fmt: skip
+    assert one["overall"] == two["overall"]
+    assert one["file_a"].endswith("both.csv column old")
+    assert one["overall"]["a"] == pytest.approx(np.mean((a - y) ** 2), rel=1e-12)
+    missing = run("compare", "mse", tmp_path / "both.csv", "--col", "a=old", "--col", "targets=y")
+    assert missing.code == 2 and "--col b=COL" in missing.stderr
