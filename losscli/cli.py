@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 from typing import Any
 
@@ -30,6 +31,9 @@ def _silence_stdout() -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+COMPLETE_VAR = "_LOSSCLI_COMPLETE"
 
 
 class LossCliCommand(click.Command):
@@ -69,6 +73,8 @@ class LossCliGroup(click.Group):
     def main(  # type: ignore[override]
         self, args: Any = None, prog_name: str | None = None, **kwargs: Any
     ) -> Any:
+        if COMPLETE_VAR in os.environ:  # the shell asks for completions (see the README)
+            self._main_shell_completion({}, "losscli", COMPLETE_VAR)
         try:
             code = self._run(sys.argv[1:] if args is None else list(args), prog_name)
         finally:
@@ -187,6 +193,80 @@ def _apply(*decorators: Any) -> Any:
     return wrap
 
 
+def _completion_registry(ctx: click.Context) -> Any:
+    """The registry a completed command line would use (its --plugin files included)."""
+    plugins = ctx.params.get("plugins") or ()
+    try:
+        return _registry(tuple(plugins), load_all=True)
+    except Exception:  # noqa: BLE001 - a broken plugin must not break the shell
+        return _registry((), load_all=True)
+
+
+def complete_losses(ctx: click.Context, param: Any, incomplete: str) -> list[Any]:
+    """Loss names (and aliases), after the last comma of a list being typed."""
+    from click.shell_completion import CompletionItem
+
+    head, comma, last = incomplete.rpartition(",")
+    prefix = head + comma
+    items = []
+    for loss in _completion_registry(ctx):
+        for name in (loss.name, *loss.aliases):
+            if name.lower().startswith(last.lower()):
+                items.append(CompletionItem(prefix + name, help=loss.summary))
+    return items
+
+
+def _typed_losses(ctx: click.Context) -> str | None:
+    """The LOSS word of the line being completed. Click does not parse the arguments
+    before an option whose value is being completed, so read the shell's words (bash,
+    zsh and fish all pass them in COMP_WORDS): the first word after the command's name
+    that is not an option."""
+    import shlex
+
+    try:
+        words = shlex.split(os.environ.get("COMP_WORDS", ""))
+    except ValueError:
+        return None
+    if ctx.command.name not in words:
+        return None
+    following = words[words.index(ctx.command.name) + 1 :]
+    return next((w for w in following if not w.startswith("-")), None)
+
+
+def complete_params(ctx: click.Context, param: Any, incomplete: str) -> list[Any]:
+    """``-p NAME=`` for the losses on the line, and ``-p LOSS.NAME=`` after ``LOSS.``."""
+    from click.shell_completion import CompletionItem
+
+    registry = _completion_registry(ctx)
+    spec = ctx.params.get("losses") or ctx.params.get("loss") or _typed_losses(ctx) or ""
+    names = [n.split("*")[-1].strip() for n in re.split(r"[,+-]", str(spec)) if n.strip()]
+    losses = []
+    for name in names:
+        try:
+            losses.append(registry.get(name))
+        except Exception:  # noqa: BLE001 - half-typed names complete to nothing
+            continue
+    scope, dot, rest = incomplete.partition(".")
+    items = []
+    if dot:
+        try:
+            owners = [registry.get(scope)]
+        except Exception:  # noqa: BLE001
+            return []
+        for loss in owners:
+            for p in loss.params:
+                if p.name.startswith(rest):
+                    items.append(CompletionItem(f"{scope}.{p.name}=", help=p.doc))
+        return items
+    for loss in losses:
+        for p in loss.params:
+            if p.name.startswith(incomplete):
+                items.append(CompletionItem(f"{p.name}=", help=f"{loss.name}: {p.doc}"))
+        if loss.name.startswith(incomplete) and loss.params:
+            items.append(CompletionItem(f"{loss.name}.", help="a parameter of this loss only"))
+    return items
+
+
 column_option = click.option(
     "--col",
     "columns",
@@ -200,6 +280,7 @@ param_option = click.option(
     "params",
     multiple=True,
     metavar="NAME=VALUE",
+    shell_complete=complete_params,
     help="Set a loss parameter; LOSS.NAME=VALUE sets it for one loss only. Repeatable.",
 )
 
@@ -307,7 +388,12 @@ def _warn(warnings: list[str]) -> None:
 
 
 @cli.command()
-@click.argument("losses", required=False, metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'")
+@click.argument(
+    "losses",
+    required=False,
+    metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'",
+    shell_complete=complete_losses,
+)
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
 @data_options
 @click.option(
@@ -501,7 +587,7 @@ _CHECK_DEFINING = (
 
 
 @cli.command()
-@click.argument("losses", required=False, metavar="[LOSS[,LOSS...]")
+@click.argument("losses", required=False, metavar="[LOSS[,LOSS...]", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, metavar="INPUT...]")
 @data_options
 @click.option(
@@ -737,7 +823,7 @@ def _write_text(path: str, text: str, what: str, mode: str) -> None:
 
 
 @cli.command()
-@click.argument("loss", metavar="LOSS")
+@click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("files", nargs=-1, required=True, metavar="PREDS_A PREDS_B TARGETS...")
 @data_options
 @click.option(
@@ -824,7 +910,7 @@ def list_losses(family: str | None, plugins: tuple[str, ...], output: str | None
 
 
 @cli.command()
-@click.argument("loss")
+@click.argument("loss", shell_complete=complete_losses)
 @plugin_option
 @output_option
 def info(loss: str, plugins: tuple[str, ...], output: str | None) -> None:

@@ -14,6 +14,7 @@ from losscli.cli import (
     _registry,
     _requests,
     _warn,
+    complete_losses,
     data_options,
     param_option,
     plugin_option,
@@ -49,7 +50,7 @@ def plot() -> None:
 
 
 @plot.command()
-@click.argument("losses", metavar="LOSS[,LOSS...]")
+@click.argument("losses", metavar="LOSS[,LOSS...]", shell_complete=complete_losses)
 @param_option
 @click.option("--target", type=float, help="The fixed target (default: 1 for classifiers, 0 else).")
 @click.option("--range", "x_range", metavar="LOW:HIGH", help="The predictions to draw.")
@@ -90,7 +91,7 @@ def curve(
 
 
 @plot.command()
-@click.argument("loss", metavar="LOSS")
+@click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @data_options
 @click.option("--bins", type=click.IntRange(2, 10_000), default=40, show_default=True)
@@ -168,7 +169,7 @@ def residuals(
 
 
 @plot.command()
-@click.argument("loss", metavar="LOSS")
+@click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @data_options
 @click.option("--ci", type=float, default=0.95, show_default=True, metavar="LEVEL")

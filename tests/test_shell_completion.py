@@ -1,0 +1,60 @@
+"""Shell completion as bash, zsh and fish ask for it: commands, options, loss names
+(plugins included), parameter names after -p and after -p LOSS."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from losscli.cli import cli
+
+
+def complete(words: str, shell: str = "bash") -> list[str]:
+    parts = words.split(" ")
+    env = {
+        "_LOSSCLI_COMPLETE": f"{shell}_complete",
+        "COMP_WORDS": words,
+        # fish passes the token under the cursor, bash and zsh its position
+        "COMP_CWORD": parts[-1] if shell == "fish" else str(len(parts) - 1),
+    }
+    result = CliRunner().invoke(cli, [], env=env)
+    if shell == "bash":  # lines of "type,value"
+        return [line.split(",", 1)[1] for line in result.output.splitlines() if "," in line]
+    lines = result.output.splitlines()
+    if any("\t" in line for line in lines):  # fish in some click versions: "type,value\thelp"
+        return [line.split(",", 1)[1].split("\t")[0] for line in lines]
+    return lines[1::3]  # zsh (and fish in others): type, value, help; three lines an item
+
+
+def test_commands_and_options():
+    assert {"compute", "compare", "check", "curve", "plot"} <= set(complete("losscli "))
+    assert complete("losscli compute mse --wor") == ["--worst"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_loss_names_and_aliases(shell):
+    got = complete("losscli compute hu", shell)
+    assert "huber" in got and "HuberLoss" in got
+    assert "mse,huber" in complete("losscli compute mse,hu", shell)
+
+
+def test_parameters_after_p():
+    got = complete("losscli compute huber,focal -p ")
+    assert {"delta=", "gamma=", "alpha=", "focal."} <= set(got)
+    assert complete("losscli compute huber,focal -p focal.ga") == ["focal.gamma="]
+
+
+def test_plugin_losses_complete():
+    plugin = ROOT / "sample_data" / "plugins" / "my_losses.py"
+    assert "scaled_mae" in complete(f"losscli compute --plugin {plugin} sca")
+
+
+def test_scripts_for_each_shell():
+    for shell, marker in (
+        ("bash", "complete -o"),
+        ("zsh", "#compdef losscli"),
+        ("fish", "complete"),
+    ):
+        script = CliRunner().invoke(cli, [], env={"_LOSSCLI_COMPLETE": f"{shell}_source"}).output
+        assert marker in script and "_LOSSCLI_COMPLETE" in script
