@@ -325,6 +325,12 @@ data_options = _apply(
         type=click.Choice(("torch", "keras", "sklearn")),
         help="Reproduce that library's number where libraries disagree (see 'losscli info LOSS').",
     ),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show progress bars on stderr for long work (default: only on a terminal).",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="Do not print warnings on stderr."),
 )
 
 bootstrap_options = _apply(
@@ -365,7 +371,12 @@ def _requests(spec: str, params: tuple[str, ...], registry: Any) -> Any:
 
 def _options(kw: dict[str, Any], **overrides: Any) -> Any:
     """The evaluation options from the shared command-line options (removed from ``kw``)."""
+    from losscli import progress
     from losscli.requests import Options
+
+    progress.configure(kw.pop("progress", None))
+    global _QUIET
+    _QUIET = bool(kw.pop("quiet", False))
 
     values = dict(
         nan=kw.pop("nan"),
@@ -382,7 +393,12 @@ def _options(kw: dict[str, Any], **overrides: Any) -> Any:
     return Options(**(values | overrides))
 
 
+_QUIET = False  # --quiet: no warnings on stderr (errors still are)
+
+
 def _warn(warnings: list[str]) -> None:
+    if _QUIET:
+        return
     for warning in warnings:
         click.echo(f"losscli: warning: {warning}", err=True)
 

@@ -29,6 +29,7 @@ from losscli.pipeline.prepare import (
     Preparer,
 )
 from losscli.pipeline.sources import Sources, open_sources
+from losscli.progress import task
 from losscli.records import record, replace
 from losscli.registry import Input, Rows
 from losscli.requests import (
@@ -218,10 +219,14 @@ def evaluate_sources(
     id_column = None if sources.row_id is None else (sources.row_id.columns or ("",))[0]
     labels = frozenset(c for c in (group_column, id_column) if c)
     chunk_rows = None if whole else options.chunk_rows
-    with np.errstate(all="ignore"):
+    first = next(iter(plan.bindings.values())).table
+    size, unit = first.read_size()
+    shown = first.display.rsplit("/", 1)[-1]
+    with np.errstate(all="ignore"), task(f"reading {shown}", size, unit) as bar:
         row_axes = {name: spec.row_axis for name, spec in plan.specs.items()}
         for chunk in aligned_chunks(plan.bindings, plan.origins, chunk_rows, labels, row_axes):
             stages.feed(chunk)
+            bar.advance(first.read_done(stages.preparer.rows) - bar.done)
     warnings = stages.preparer.finish() + stages.diagnostics.warnings(stages.preparer.used)
     common: dict[str, Any] = {
         "reduction": options.reduction,

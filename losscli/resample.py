@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.progress import task
 from losscli.records import record
 
 BLOCK_ELEMENTS = 1 << 22  # row draws per block: 32 MiB of indices, 32 MiB of counts
@@ -88,15 +89,17 @@ def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int])
     rng = np.random.default_rng(seed)
     out = np.empty((len(parts), n_boot))
     block = max(1, min(n_boot, BLOCK_ELEMENTS // max(n, 1)))
-    for start in range(0, n_boot, block):
-        stop = min(start + block, n_boot)
-        b = stop - start
-        rows = rng.integers(0, n, size=(b, n))
-        rows += np.arange(b)[:, None] * n
-        counts = np.bincount(rows.ravel(), minlength=b * n).reshape(b, n)
-        sums = counts.astype(np.float64) @ matrix
-        for k, value in enumerate(_per_part(parts, sums)):
-            out[k, start:stop] = value
+    with task("bootstrap resamples", n_boot) as bar:
+        for start in range(0, n_boot, block):
+            stop = min(start + block, n_boot)
+            b = stop - start
+            rows = rng.integers(0, n, size=(b, n))
+            rows += np.arange(b)[:, None] * n
+            counts = np.bincount(rows.ravel(), minlength=b * n).reshape(b, n)
+            sums = counts.astype(np.float64) @ matrix
+            for k, value in enumerate(_per_part(parts, sums)):
+                out[k, start:stop] = value
+            bar.advance(b)
     return out
 
 
@@ -145,17 +148,19 @@ def grouped_replicates(
     row_start = starts[sorted_positions]
     row_size = sizes[sorted_positions]
     block = max(1, min(n_boot, BLOCK_ELEMENTS // max(n, 1)))
-    for start in range(0, n_boot, block):
-        stop = min(start + block, n_boot)
-        b = stop - start
-        draws = row_start + (rng.random((b, n)) * row_size).astype(np.int64)
-        draws += np.arange(b)[:, None] * n
-        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
-        sums = np.stack(
-            [np.add.reduceat(counts * column, starts, axis=1) for column in columns], axis=-1
-        )
-        for k, value in enumerate(_per_part(parts, sums)):
-            out[:, k, start:stop] = value.T
+    with task("bootstrap resamples by group", n_boot) as bar:
+        for start in range(0, n_boot, block):
+            stop = min(start + block, n_boot)
+            b = stop - start
+            draws = row_start + (rng.random((b, n)) * row_size).astype(np.int64)
+            draws += np.arange(b)[:, None] * n
+            counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
+            sums = np.stack(
+                [np.add.reduceat(counts * column, starts, axis=1) for column in columns], axis=-1
+            )
+            for k, value in enumerate(_per_part(parts, sums)):
+                out[:, k, start:stop] = value.T
+            bar.advance(b)
     return out
 
 

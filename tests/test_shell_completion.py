@@ -58,3 +58,30 @@ def test_scripts_for_each_shell():
     ):
         script = CliRunner().invoke(cli, [], env={"_LOSSCLI_COMPLETE": f"{shell}_source"}).output
         assert marker in script and "_LOSSCLI_COMPLETE" in script
+
+
+def test_progress_only_when_asked_or_on_a_terminal(monkeypatch, run):
+    import losscli.progress
+
+    monkeypatch.setattr(losscli.progress, "DELAY", 0.0)
+    sample = ROOT / "sample_data" / "regression"
+    args = ["compute", "mse", sample / "preds.csv", sample / "targets.csv", "--ci", "0.9"]
+    args += ["--bootstrap", "50", "-o", "json"]
+    shown = run(*args, "--progress")
+    assert shown.code == 0 and "bootstrap resamples" in shown.stderr
+    assert "reading preds.csv" in shown.stderr
+    assert shown.stdout.startswith('{"results"')  # results stay clean on stdout
+    quiet = run(*args)  # stderr is not a terminal here: no bar
+    assert quiet.code == 0 and quiet.stderr == ""
+    losscli.progress.configure(False)
+
+
+def test_quiet_silences_warnings_not_errors(tmp_path, run):
+    (tmp_path / "p.csv").write_text("p\n1\nnan\n3\n")
+    (tmp_path / "y.csv").write_text("y\n1\n2\n3\n")
+    args = ["compute", "mae", tmp_path / "p.csv", tmp_path / "y.csv", "--nan", "skip"]
+    assert "skipped 1 of 3 rows" in run(*args).stderr
+    quiet = run(*args, "--quiet")
+    assert quiet.code == 0 and quiet.stderr == ""
+    error = run("compute", "mae", tmp_path / "p.csv", tmp_path / "y.csv", "--quiet")
+    assert error.code == 2 and "NaN" in error.stderr

@@ -31,6 +31,14 @@ class Table:
     n_rows: int | None = None
     column_word = "column"  # what the file calls its named parts, for messages
 
+    def read_size(self) -> tuple[float | None, str]:
+        """How much a full read covers, for progress: (rows, "rows") or (bytes, "bytes")."""
+        return (None if self.n_rows is None else float(self.n_rows)), "rows"
+
+    def read_done(self, rows: int) -> float:
+        """How much of ``read_size`` has been read once ``rows`` rows are handed out."""
+        return float(rows)
+
     def read_labels(self, name: str) -> LabelArray:
         """One column, whole, as labels: text or numbers, nulls allowed."""
         return self._read_columns([name], frozenset([name]))[name]

@@ -101,6 +101,13 @@ def _in_parallel(work: Any, items: Iterator[Any]) -> Iterator[Any]:
 
 class CsvTable(Table):
     block_bytes = BLOCK_BYTES
+    bytes_read = 0  # of the file's body, as blocks are parsed (progress)
+
+    def read_size(self) -> tuple[float | None, str]:
+        return float(os.path.getsize(self.path)), "bytes"
+
+    def read_done(self, rows: int) -> float:
+        return float(self.bytes_read)
 
     def __init__(self, path: str, display: str, delimiter: str) -> None:
         self.path = path
@@ -197,6 +204,7 @@ class CsvTable(Table):
         self, names: list[str], chunk_rows: int, labels: Labels
     ) -> Iterator[dict[str, np.ndarray]]:
         _, parse, convert = self._options(names, labels)
+        self.bytes_read = 0
         quoted = pacsv.ParseOptions(
             delimiter=self.delimiter, ignore_empty_lines=False, newlines_in_values=True
         )
@@ -207,6 +215,7 @@ class CsvTable(Table):
 
                 def parse_block(block: tuple[Any, bool]) -> pa.Table:
                     data, quoted_fields = block
+                    self.bytes_read += len(data)
                     # One core a block, parsed in one piece (a block may outgrow block_bytes).
                     read = pacsv.ReadOptions(
                         column_names=self.file_columns,
