@@ -106,7 +106,14 @@ def curve(
     if not logs:
         raise click.UsageError("give at least one LOG (or --explain)")
     failing = _diagnosis_list(fail_on)
-    runs = [read_run(path, train, val, x_name) for path in logs]
+    from losscli import progress
+
+    progress.configure(None)
+    runs = []
+    with progress.task("reading logs", len(logs)) as bar:
+        for path in logs:
+            runs.append(read_run(path, train, val, x_name))
+            bar.advance(1)
     readings = [report.read(run, thresholds, min_delta or 0.0, patience) for run in runs]
     fmt = output or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
