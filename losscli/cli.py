@@ -57,6 +57,7 @@ class LossCliGroup(click.Group):
     lazy = {  # imported only when used
         "plot": ("losscli.plot_cli", "plot"),
         "curve": ("losscli.curve_cli", "curve"),
+        "recommend": ("losscli.recommend_cli", "recommend"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
