@@ -54,8 +54,13 @@ def loss(
     when_to_use: str = "",
     pitfalls: Sequence[str] = (),
     checks: Sequence[Check] = (),
+    grad: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare ``fn(**arrays, **params) -> per-row values`` as a losscli loss."""
+    """Declare ``fn(**arrays, **params) -> per-row values`` as a losscli loss.
+
+    ``grad(**arrays, **params)``, if given, is d l_i / d predictions_i, shaped like the
+    predictions: ``losscli grad --check`` compares it with finite differences.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         entry = Loss(
@@ -73,6 +78,7 @@ def loss(
             params=tuple(params),
             pitfalls=tuple(pitfalls),
             checks=tuple(checks),
+            grad=grad,
         )
         setattr(fn, _MARK, entry)
         return fn

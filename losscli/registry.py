@@ -291,6 +291,8 @@ class Loss:
     row_elements: Callable[..., int] | None = None
     # The loss of every element, shape (N, ...): what PyTorch's reduction='none' gives.
     elements: Callable[..., Any] | None = None
+    # d l_i / d predictions_i, shaped like the predictions (a plugin's declared gradient).
+    grad: Callable[..., Any] | None = None
 
     @property
     def reductions(self) -> tuple[str, ...]:

@@ -1,0 +1,189 @@
+"""Gradients of each row's loss with respect to its predictions: analytic where the loss
+has one here (built-in formulas below, or a plugin's ``grad=``), else central finite
+differences, labelled as numerical.
+
+``gradient(loss, arrays, params)`` returns an array shaped like the predictions whose row i
+is d l_i / d p_i (a row's loss is the mean over its elements, so element gradients carry a
+1/D). The gradient of the mean loss over N rows is that divided by N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from losscli.registry import Loss, Rows
+
+Arrays = Mapping[str, np.ndarray]
+Params = Mapping[str, Any]
+
+
+def _per_element(p: np.ndarray) -> float:
+    return float(np.prod(p.shape[1:])) if p.ndim > 1 else 1.0
+
+
+def _mse(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return 2.0 * (predictions - targets) / _per_element(predictions)
+
+
+def _mae(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.sign(predictions - targets) / _per_element(predictions)
+
+
+def _huber(predictions: np.ndarray, targets: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    r = predictions - targets
+    return np.where(np.abs(r) < delta, r, delta * np.sign(r)) / _per_element(predictions)
+
+
+def _smooth_l1(predictions: np.ndarray, targets: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    r = predictions - targets
+    inner = r / beta if beta > 0 else np.sign(r)
+    return np.where(np.abs(r) < beta, inner, np.sign(r)) / _per_element(predictions)
+
+
+def _log_cosh(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.tanh(predictions - targets) / _per_element(predictions)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _bce_with_logits(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    pos_weight: Any = None,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """l = -(w y log s(x) + (1 - y) log(1 - s(x))): dl/dx = (1 - y) s(x) - w y (1 - s(x))."""
+    y = targets * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
+    s = _sigmoid(predictions)
+    return ((1.0 - y) * s - w * y * (1.0 - s)) / _per_element(predictions)
+
+
+def _bce(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    pos_weight: Any = None,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """Probabilities: dl/dp = ((1 - y) / (1 - p) - w y / p), PyTorch's guard against 0."""
+    if from_logits is True:
+        return _bce_with_logits(predictions, targets, pos_weight, label_smoothing)
+    y = targets * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
+    p = predictions
+    eps = 1e-12
+    grad = (1.0 - y) / np.maximum(1.0 - p, eps) - w * y / np.maximum(p, eps)
+    return grad / _per_element(p)
+
+
+def _cross_entropy(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = True,
+    class_weights: Any = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> np.ndarray | None:
+    """Logits x, class index y: dl/dx = w_y (softmax(x) - ((1 - s) onehot(y) + s / C))."""
+    if from_logits is not True or predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    x = predictions
+    classes = x.shape[1]
+    shifted = x - x.max(axis=1, keepdims=True)
+    soft = np.exp(shifted)
+    soft /= soft.sum(axis=1, keepdims=True)
+    index = targets.astype(np.int64)
+    ignored = (index == ignore_index) | (index < 0) | (index >= classes)
+    safe = np.where(ignored, 0, index)
+    target = np.full_like(x, label_smoothing / classes)
+    target[np.arange(len(x)), safe] += 1.0 - label_smoothing
+    if class_weights is None:
+        grad = soft - target
+    else:
+        w = np.asarray(class_weights, dtype=np.float64)
+        # l = -(1-s) w_y log p_y - (s/C) sum_c w_c log p_c
+        smooth = label_smoothing / classes
+        lead = (1.0 - label_smoothing) * w[safe]
+        grad = lead[:, None] * (soft - np.eye(classes)[safe]) + smooth * (
+            w.sum() * soft - w[None, :]
+        )
+    return np.where(ignored[:, None], 0.0, grad)
+
+
+def _hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: targets 0/1 become -1/1; l = mean(max(0, 1 - y p))."""
+    y = np.where(targets == 0, -1.0, targets)
+    return np.where(1.0 - y * predictions > 0, -y, 0.0) / _per_element(predictions)
+
+
+BUILT_IN: dict[str, Callable[..., np.ndarray | None]] = {
+    "mse": _mse,
+    "mae": _mae,
+    "huber": _huber,
+    "smooth_l1": _smooth_l1,
+    "log_cosh": _log_cosh,
+    "bce": _bce,
+    "bce_with_logits": _bce_with_logits,
+    "cross_entropy": _cross_entropy,
+    "hinge": _hinge,
+}
+
+
+def _row_values(
+    loss: Loss, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
+) -> np.ndarray:
+    rows = loss.function(None)(**arrays, **params)
+    return np.asarray(rows.values if isinstance(rows, Rows) else rows, dtype=np.float64)
+
+
+def numerical(
+    loss: Loss,
+    arrays: Mapping[str, np.ndarray],
+    params: Mapping[str, Any],
+    name: str = "predictions",
+) -> np.ndarray:
+    """Central differences, one element position at a time for every row at once (a row's
+    loss depends on its own row only); step h = cbrt(eps) * max(1, |p|) per element."""
+    p = np.asarray(arrays[name], dtype=np.float64)
+    flat = p.reshape(len(p), -1)
+    grad = np.empty_like(flat)
+    others = {k: v for k, v in arrays.items() if k != name}
+    for j in range(flat.shape[1]):
+        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(flat[:, j]))
+        up, down = flat.copy(), flat.copy()
+        up[:, j] += h
+        down[:, j] -= h
+        step = up[:, j] - down[:, j]  # the step actually taken, after rounding
+        f_up = _row_values(loss, {**others, name: up.reshape(p.shape)}, params)
+        f_down = _row_values(loss, {**others, name: down.reshape(p.shape)}, params)
+        grad[:, j] = (f_up - f_down) / step
+    return grad.reshape(p.shape)
+
+
+def analytic(
+    loss: Loss, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
+) -> np.ndarray | None:
+    """The declared (plugin) or built-in analytic gradient, or None."""
+    if loss.grad is not None:
+        return np.asarray(loss.grad(**arrays, **params), dtype=np.float64)
+    formula = BUILT_IN.get(loss.name)
+    if formula is None:
+        return None
+    with np.errstate(all="ignore"):
+        out = formula(**arrays, **params)
+    return None if out is None else np.asarray(out, dtype=np.float64)
+
+
+def gradient(loss: Loss, arrays: Arrays, params: Params) -> tuple[np.ndarray, str]:
+    """(d l_i / d p_i, "analytic" or "numerical")."""
+    found = analytic(loss, arrays, params)
+    if found is not None:
+        return found, "analytic"
+    with np.errstate(all="ignore"):
+        return numerical(loss, arrays, params), "numerical"
