@@ -58,6 +58,7 @@ class LossCliGroup(click.Group):
         "plot": ("losscli.plot_cli", "plot"),
         "curve": ("losscli.curve_cli", "curve"),
         "recommend": ("losscli.recommend_cli", "recommend"),
+        "grad": ("losscli.grad_cli", "grad"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

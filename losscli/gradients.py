@@ -156,13 +156,20 @@ def numerical(
     others = {k: v for k, v in arrays.items() if k != name}
     for j in range(flat.shape[1]):
         h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(flat[:, j]))
-        up, down = flat.copy(), flat.copy()
-        up[:, j] += h
-        down[:, j] -= h
-        step = up[:, j] - down[:, j]  # the step actually taken, after rounding
-        f_up = _row_values(loss, {**others, name: up.reshape(p.shape)}, params)
-        f_down = _row_values(loss, {**others, name: down.reshape(p.shape)}, params)
-        grad[:, j] = (f_up - f_down) / step
+        todo = np.ones(len(flat), dtype=bool)
+        for _ in range(6):  # a step that leaves the loss's domain (p - h < 0) is shrunk
+            up, down = flat.copy(), flat.copy()
+            up[:, j] += h
+            down[:, j] -= h
+            step = up[:, j] - down[:, j]  # the step actually taken, after rounding
+            f_up = _row_values(loss, {**others, name: up.reshape(p.shape)}, params)
+            f_down = _row_values(loss, {**others, name: down.reshape(p.shape)}, params)
+            estimate = (f_up - f_down) / step
+            grad[todo, j] = estimate[todo]
+            todo &= ~np.isfinite(estimate)
+            if not todo.any():
+                break
+            h = np.where(todo, h / 1000.0, h)
     return grad.reshape(p.shape)
 
 
