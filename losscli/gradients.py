@@ -122,7 +122,76 @@ def _hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.where(1.0 - y * predictions > 0, -y, 0.0) / _per_element(predictions)
 
 
+def _pm_one(targets: np.ndarray) -> np.ndarray:
+    return np.where(targets == 0, -1.0, targets)
+
+
+def _squared_hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """l = mean(max(0, 1 - y p)^2): dl/dp = -2 y max(0, 1 - y p) / D."""
+    y = _pm_one(targets)
+    return -2.0 * y * np.maximum(0.0, 1.0 - y * predictions) / _per_element(predictions)
+
+
+def _soft_margin(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """l = mean(log(1 + exp(-y x))): dl/dx = -y sigmoid(-y x) / D."""
+    return -targets * _sigmoid(-targets * predictions) / _per_element(predictions)
+
+
+def _brier(
+    predictions: np.ndarray, targets: np.ndarray, pos_label: float | None = None
+) -> np.ndarray:
+    if predictions.ndim == 1:
+        y = (
+            (targets == pos_label) * 1.0
+            if pos_label is not None
+            else np.where(targets == -1, 0.0, targets)
+        )
+        return 2.0 * (predictions - y)
+    classes = predictions.shape[1]
+    if targets.ndim == 1:
+        targets = np.eye(classes)[targets.astype(np.int64)]
+    scale = 0.5 if classes == 2 else 1.0
+    return 2.0 * scale * (predictions - targets)
+
+
+def _pinball(predictions: np.ndarray, targets: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """e = y - p: dl/dp = -alpha where e >= 0, 1 - alpha where e < 0 (over D)."""
+    e = targets - predictions
+    return np.where(e >= 0, -alpha, 1.0 - alpha) / _per_element(predictions)
+
+
+def _msle(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    eps = 1e-7  # Keras's epsilon: predictions below it are clipped (no gradient there)
+    d = np.log1p(np.maximum(predictions, eps)) - np.log1p(np.maximum(targets, eps))
+    grad = 2.0 * d / (1.0 + np.maximum(predictions, eps))
+    return np.where(predictions > eps, grad, 0.0) / _per_element(predictions)
+
+
+def _poisson_nll(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+) -> np.ndarray:
+    """log_input: exp(x) - y; else 1 - y / (x + eps). The full term depends on y only."""
+    grad = np.exp(predictions) - targets if log_input else 1.0 - targets / (predictions + eps)
+    return grad / _per_element(predictions)
+
+
+def _poisson(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: l = mean(p - y log(p + 1e-7)): dl/dp = 1 - y / (p + 1e-7)."""
+    return (1.0 - targets / (predictions + 1e-7)) / _per_element(predictions)
+
+
 BUILT_IN: dict[str, Callable[..., np.ndarray | None]] = {
+    "squared_hinge": _squared_hinge,
+    "soft_margin": _soft_margin,
+    "brier": _brier,
+    "pinball": _pinball,
+    "msle": _msle,
+    "poisson_nll": _poisson_nll,
+    "poisson": _poisson,
     "mse": _mse,
     "mae": _mae,
     "huber": _huber,
