@@ -22,8 +22,9 @@ class _Gradients:
     """Observer of the evaluation: each chunk's inputs -> gradients, to a writer and a
     summary."""
 
-    def __init__(self, request: Any, writer: Any) -> None:
+    def __init__(self, request: Any, writer: Any, convention: str | None = None) -> None:
         self.request = request
+        self.convention = convention
         self.writer = writer
         self.method = ""
         self.elements = self.vanishing = self.nonfinite = self.huge = 0
@@ -42,7 +43,9 @@ class _Gradients:
 
         if not len(next(iter(arrays.values()))):
             return
-        grad, self.method = gradient(self.request.loss, arrays, self.request.params)
+        grad, self.method = gradient(
+            self.request.loss, arrays, self.request.params, self.convention
+        )
         finite = np.isfinite(grad)
         self.elements += grad.size
         self.rows += len(grad)
@@ -125,7 +128,7 @@ def grad(
         fmt = format_of(out_path) if out_path else fmt
         destination = open_destination(out_path, sys.stdout)
         writer = row_writer(fmt, destination.stream)
-        observer = _Gradients(requests[0], writer)
+        observer = _Gradients(requests[0], writer, options.convention)
         try:
             evaluation = evaluate(requests, inputs, options, observe=observer)
             notes = writer.finish([{"loss": f"grad_{loss}", "reduction": "none", "params": {},
@@ -137,7 +140,7 @@ def grad(
         destination.commit()
         _warn(evaluation.warnings + notes)
     else:
-        observer = _Gradients(requests[0], None)
+        observer = _Gradients(requests[0], None, options.convention)
         evaluation = evaluate(requests, inputs, options, observe=observer)
         _warn(evaluation.warnings)
     summary = observer.summary()

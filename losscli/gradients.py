@@ -205,20 +205,22 @@ BUILT_IN: dict[str, Callable[..., np.ndarray | None]] = {
 
 
 def _row_values(
-    loss: Loss, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
+    loss: Loss, arrays: Arrays, params: Params, convention: str | None = None
 ) -> np.ndarray:
-    rows = loss.function(None)(**arrays, **params)
+    rows = loss.function(convention)(**arrays, **params)
     return np.asarray(rows.values if isinstance(rows, Rows) else rows, dtype=np.float64)
 
 
 def numerical(
     loss: Loss,
-    arrays: Mapping[str, np.ndarray],
-    params: Mapping[str, Any],
+    arrays: Arrays,
+    params: Params,
     name: str = "predictions",
+    convention: str | None = None,
 ) -> np.ndarray:
     """Central differences, one element position at a time for every row at once (a row's
-    loss depends on its own row only); step h = cbrt(eps) * max(1, |p|) per element."""
+    loss depends on its own row only); step h = cbrt(eps) * max(1, |p|) per element (a step
+    that crosses a kink or a clip, e.g. Keras's at 1e-7, measures the slope across it)."""
     p = np.asarray(arrays[name], dtype=np.float64)
     flat = p.reshape(len(p), -1)
     grad = np.empty_like(flat)
@@ -231,8 +233,8 @@ def numerical(
             up[:, j] += h
             down[:, j] -= h
             step = up[:, j] - down[:, j]  # the step actually taken, after rounding
-            f_up = _row_values(loss, {**others, name: up.reshape(p.shape)}, params)
-            f_down = _row_values(loss, {**others, name: down.reshape(p.shape)}, params)
+            f_up = _row_values(loss, {**others, name: up.reshape(p.shape)}, params, convention)
+            f_down = _row_values(loss, {**others, name: down.reshape(p.shape)}, params, convention)
             estimate = (f_up - f_down) / step
             grad[todo, j] = estimate[todo]
             todo &= ~np.isfinite(estimate)
@@ -256,10 +258,16 @@ def analytic(
     return None if out is None else np.asarray(out, dtype=np.float64)
 
 
-def gradient(loss: Loss, arrays: Arrays, params: Params) -> tuple[np.ndarray, str]:
-    """(d l_i / d p_i, "analytic" or "numerical")."""
-    found = analytic(loss, arrays, params)
+def gradient(
+    loss: Loss, arrays: Arrays, params: Params, convention: str | None = None
+) -> tuple[np.ndarray, str]:
+    """(d l_i / d p_i, "analytic" or "numerical"). The analytic formulas are the default
+    convention's; another library's variant (Keras's clipping) is differentiated
+    numerically."""
+    variant = convention is not None and convention in loss.variants
+    found = None if variant else analytic(loss, arrays, params)
     if found is not None:
         return found, "analytic"
     with np.errstate(all="ignore"):
-        return numerical(loss, arrays, params), "numerical"
+        values = numerical(loss, arrays, params, convention=convention if variant else None)
+    return values, f"numerical ({convention} variant)" if variant else "numerical"
