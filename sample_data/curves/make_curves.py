@@ -122,11 +122,16 @@ def write(rows, path: Path, fmt: str) -> str:
         metrics = path / "metrics"
         metrics.mkdir(parents=True, exist_ok=True)
         for name, key in (("train_loss", "loss"), ("val_loss", "val_loss")):
-            lines = [f"{1764000000000 + 1000 * r['epoch']} {_number(r[key])} {r['epoch']}" for r in rows]
+            lines = [
+                f"{1764000000000 + 1000 * r['epoch']} {_number(r[key])} {r['epoch']}" for r in rows
+            ]
             (metrics / name).write_text("\n".join(lines) + "\n")
     else:
         target = path.with_suffix(".jsonl")
-        lines = [json.dumps({"epoch": r["epoch"], "train/loss": r["loss"], "val/loss": r["val_loss"]}) for r in rows]
+        lines = [
+            json.dumps({"epoch": r["epoch"], "train/loss": r["loss"], "val/loss": r["val_loss"]})
+            for r in rows
+        ]
         target.write_text("\n".join(lines) + "\n")
     return target.relative_to(HERE).as_posix()
 
@@ -142,7 +147,11 @@ PLAN = [
     ("plateau", 1, dict(lr=5e-4, epochs=60, train_size=1000, hidden=64, batch=32)),
     ("overfit", 0, dict(lr=0.3, epochs=150, train_size=30, hidden=512, batch=10)),
     ("overfit", 1, dict(lr=0.3, epochs=150, train_size=25, hidden=512, batch=5)),
-    ("nan", 0, dict(lr=0.05, epochs=60, train_size=1000, hidden=64, batch=32, growth=1.4, naive=True)),
+    (
+        "nan",
+        0,
+        dict(lr=0.05, epochs=60, train_size=1000, hidden=64, batch=32, growth=1.4, naive=True),
+    ),
 ]
 # Held out: made after the thresholds were set, never used to tune them.
 HELD_OUT = [
@@ -156,7 +165,11 @@ HELD_OUT = [
     ("plateau", 11, dict(lr=1e-4, epochs=80, train_size=1000, hidden=32, batch=64)),
     ("overfit", 10, dict(lr=0.3, epochs=150, train_size=30, hidden=512, batch=10)),
     ("overfit", 11, dict(lr=0.2, epochs=200, train_size=20, hidden=256, batch=5)),
-    ("nan", 10, dict(lr=0.05, epochs=60, train_size=1000, hidden=64, batch=32, growth=1.3, naive=True)),
+    (
+        "nan",
+        10,
+        dict(lr=0.05, epochs=60, train_size=1000, hidden=64, batch=32, growth=1.3, naive=True),
+    ),
 ]
 FORMATS = ["keras_csv", "lightning", "history", "mlflow", "jsonl"]
 
@@ -172,7 +185,9 @@ def main() -> None:
         path = write(rows, RUNS / name, FORMATS[k % len(FORMATS)])
         expected = "overfitting" if label == "overfit" else label
         labels[path] = {"label": expected, "set": split}
-        print(f"{path}: {expected}, final loss {rows[-1]['loss']:.4g}, val {rows[-1]['val_loss']:.4g}")
+        print(
+            f"{path}: {expected}, final loss {rows[-1]['loss']:.4g}, val {rows[-1]['val_loss']:.4g}"
+        )
     (HERE / "labels.json").write_text(json.dumps(labels, indent=2) + "\n")
 
 
