@@ -184,7 +184,42 @@ def _poisson(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return (1.0 - targets / (predictions + 1e-7)) / _per_element(predictions)
 
 
+def _tweedie(predictions: np.ndarray, targets: np.ndarray, power: float = 0.0) -> np.ndarray:
+    """Every Tweedie deviance: dl/dmu = 2 mu^(-power) (mu - y) (over D)."""
+    mu = predictions
+    return 2.0 * mu ** (-power) * (mu - targets) / _per_element(mu)
+
+
+def _mape(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: 100 |y - p| / max(|y|, 1e-7): dl/dp = 100 sign(p - y) / max(|y|, 1e-7)."""
+    denominator = np.maximum(np.abs(targets), 1e-7)
+    return 100.0 * np.sign(predictions - targets) / denominator / _per_element(predictions)
+
+
+def _nll(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    class_weights: Any = None,
+    ignore_index: int = -100,
+) -> np.ndarray | None:
+    """l = -w_y x_y: dl/dx = -w_y onehot(y) (0 for an ignored row)."""
+    if predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    classes = predictions.shape[1]
+    index = targets.astype(np.int64)
+    ignored = (index == ignore_index) | (index < 0) | (index >= classes)
+    safe = np.where(ignored, 0, index)
+    w = np.ones(classes) if class_weights is None else np.asarray(class_weights, float)
+    grad = -np.eye(classes)[safe] * w[safe][:, None]
+    return np.where(ignored[:, None], 0.0, grad)
+
+
 BUILT_IN: dict[str, Callable[..., np.ndarray | None]] = {
+    "tweedie": _tweedie,
+    "poisson_deviance": lambda predictions, targets: _tweedie(predictions, targets, 1.0),
+    "gamma_deviance": lambda predictions, targets: _tweedie(predictions, targets, 2.0),
+    "mape": _mape,
+    "nll": _nll,
     "squared_hinge": _squared_hinge,
     "soft_margin": _soft_margin,
     "brier": _brier,
@@ -268,6 +303,7 @@ def gradient(
     found = None if variant else analytic(loss, arrays, params)
     if found is not None:
         return found, "analytic"
+    first = loss.inputs[0].name  # what the gradient is taken with respect to
     with np.errstate(all="ignore"):
-        values = numerical(loss, arrays, params, convention=convention if variant else None)
+        values = numerical(loss, arrays, params, first, convention if variant else None)
     return values, f"numerical ({convention} variant)" if variant else "numerical"
