@@ -178,3 +178,19 @@ def test_tensorboard_without_the_extra_names_it(tmp_path, run, monkeypatch):
     folder = ROOT / "tests" / "fixtures" / "tensorboard" / "run1"
     result = run("curve", folder)
     assert result.code == 2 and "pip install 'losscli[tensorboard]'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("a.json", "[1, 2, 3]", "record 1 is int"),
+        ("b.jsonl", '"x"\n', "record 1 is str"),
+        ("c.csv", "epoch,loss\n0,abc\n", "loss hold no numbers"),
+        ("d.json", "{not json", "cannot read the log"),
+        ("e.txt", "loss\n1\n", "not a known log"),
+    ],
+)
+def test_bad_logs_are_one_line_errors(tmp_path, run, name, text, message):
+    result = run("curve", _write(tmp_path / name, text))
+    assert result.code == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

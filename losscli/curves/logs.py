@@ -76,6 +76,11 @@ def _number(value: Any) -> float | None:
 def _columns_from_records(records: Iterable[Mapping[str, Any]], where: str) -> Columns:
     columns: Columns = {}
     for count, row in enumerate(records):
+        if not isinstance(row, Mapping):
+            raise InputError(
+                f"{where}: record {count + 1} is {type(row).__name__}, not an object of named "
+                'values (expected rows like {"epoch": 0, "loss": 1.2})'
+            )
         for name in columns:
             columns[name].append(None)
         for name, value in row.items():
@@ -255,11 +260,13 @@ def read_run(
     train_name = _pick(columns, train, TRAIN_NAMES, "train", path)
     val_name = _pick(columns, val, VAL_NAMES, "val", path)
     if train_name is None and val_name is None:
-        numeric = [c for c in columns if c != x_name]
+        numeric = [c for c in columns if c != x_name and any(v is not None for v in columns[c])]
+        empty = [c for c in columns if c not in numeric and c != x_name]
+        hint = f"; {', '.join(empty)} hold no numbers" if empty else ""
         raise InputError(
             f"{path}: no loss column found (looked for {', '.join(TRAIN_NAMES[:4])}, "
-            f"{', '.join(VAL_NAMES[:3])}, ...; columns: {', '.join(numeric) or 'none'}); "
-            f"name them with {option('train', 'COLUMN')} and {option('val', 'COLUMN')}"
+            f"{', '.join(VAL_NAMES[:3])}, ...; numeric columns: {', '.join(numeric) or 'none'}"
+            f"{hint}); name them with {option('train', 'COLUMN')} and {option('val', 'COLUMN')}"
         )
     train_curve = _curve(columns, train_name, x_name) if train_name else None
     val_curve = _curve(columns, val_name, x_name) if val_name else None
