@@ -5,7 +5,7 @@ Every writer is a ``RowSink`` (it receives each chunk's ids and value columns) a
 with ``finish(records)``, given the results' metadata, returning notes for stderr. Numbers
 are formatted by pyarrow's CSV writer (shortest text that reads back as the same float) at
 native speed; memory stays bounded by the chunk size whatever the row count. A skipped row
-is ``NaN`` in CSV (an empty cell would be a blank line in a one-column file, which CSV
+is ``nan`` in CSV (an empty cell would be a blank line in a one-column file, which CSV
 readers drop, and the rows would no longer line up), ``null`` in JSON, and a null in
 Parquet and Arrow.
 """
@@ -35,13 +35,12 @@ ROW_FORMATS = {
     ".npy": "npy",
 }
 BINARY = ("parquet", "arrow", "npy")
-CSV_NULL = "NaN"
 
 
 def _csv_options() -> Any:
     import pyarrow.csv as pacsv
 
-    return pacsv.WriteOptions(include_header=False, null_string=CSV_NULL)
+    return pacsv.WriteOptions(include_header=False)
 
 
 NPY_HEADER = 128  # bytes reserved for an .npy header (shape unknown until the end)
@@ -72,12 +71,13 @@ def _flat(values: np.ndarray) -> list[np.ndarray]:
     return [flat[:, d] for d in range(flat.shape[1])]
 
 
-def _floats(values: np.ndarray) -> pa.Array:
-    """float64 values as an Arrow array (sharing their memory), NaN as null."""
+def _floats(values: np.ndarray, nan_as_null: bool = True) -> pa.Array:
+    """float64 values as an Arrow array (sharing their memory), NaN as null unless asked
+    to keep it (CSV writes it as ``nan``)."""
     values = np.ascontiguousarray(values, dtype=np.float64)
     missing = np.isnan(values)
     validity = None
-    if missing.any():
+    if nan_as_null and missing.any():
         validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
     return pa.Array.from_buffers(pa.float64(), len(values), [validity, pa.py_buffer(values)])
 
@@ -152,7 +152,7 @@ class _TableWriter(_Writer):
             names.append(self.id_column)
         for name, values in zip(self.names, columns):
             names += column_names(name, values)
-            arrays += [_floats(v) for v in _flat(values)]
+            arrays += [_floats(v, nan_as_null=self.fmt != "csv") for v in _flat(values)]
         batch = pa.RecordBatch.from_arrays(arrays, names=names)
         if self.writer is None:
             self._open(batch.schema)
@@ -236,9 +236,7 @@ def _python_csv(batch: pa.RecordBatch) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     for row in zip(*(c.to_pylist() for c in batch.columns)):
-        writer.writerow(
-            [CSV_NULL if v is None else repr(v) if isinstance(v, float) else v for v in row]
-        )
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
     return text.getvalue().encode()
 
 
@@ -290,7 +288,7 @@ class _Texts:
     def numbers(self, values: np.ndarray, where: str, start: int) -> pa.Array:
         """One JSON text per row: a number (``2.0`` keeps its point), ``null`` for NaN
         and infinities, or ``[a, b]`` for a row's elements."""
-        flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+        flat: np.ndarray = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
         infinite = np.isinf(flat)
         if infinite.any():
             self.nonfinite += int(infinite.sum())
@@ -327,9 +325,9 @@ def _number_texts(values: np.ndarray) -> pa.Array:
 
     out = io.BytesIO()
     pacsv.write_csv(
-        pa.table({"v": _floats(values)}),
+        pa.table({"v": _floats(values, nan_as_null=False)}),
         out,
-        pacsv.WriteOptions(include_header=False, null_string="null"),
+        pacsv.WriteOptions(include_header=False),
     )
     data = out.getbuffer()
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
@@ -338,6 +336,9 @@ def _number_texts(values: np.ndarray) -> pa.Array:
     offsets[1:] = ends + 1
     lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(bytes(data)))
     texts = pc.utf8_slice_codeunits(lines, 0, -1)  # without the line ends
+    missing = np.isnan(values)
+    if missing.any():
+        texts = pc.if_else(pa.array(missing), pa.scalar("null"), texts)
     whole = _whole(values)
     if not whole.any():
         return texts
