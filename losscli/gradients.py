@@ -214,7 +214,112 @@ def _nll(
     return np.where(ignored[:, None], 0.0, grad)
 
 
+def _margin_ranking(
+    x1: np.ndarray, x2: np.ndarray, labels: np.ndarray, margin: float = 0.0
+) -> np.ndarray:
+    """With respect to x1: -y where -y (x1 - x2) + margin > 0 (over D)."""
+    active = -labels * (x1 - x2) + margin > 0
+    return np.where(active, -labels, 0.0) / _per_element(x1)
+
+
+def _hinge_embedding(
+    predictions: np.ndarray, targets: np.ndarray, margin: float = 1.0
+) -> np.ndarray:
+    """1 where y = 1; -1 where y != 1 and margin - x > 0 (over D)."""
+    far = np.where((targets != 1) & (margin - predictions > 0), -1.0, 0.0)
+    return (np.where(targets == 1, 1.0, 0.0) + far) / _per_element(predictions)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _categorical_crossentropy(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+) -> np.ndarray | None:
+    """Logits (N, C), soft labels: softmax(x) - y' with y' = y (1 - s) + s / C (the labels
+    sum to 1 in a row)."""
+    if from_logits is not True or predictions.ndim != 2:
+        return None
+    classes = predictions.shape[1]
+    y = targets * (1.0 - label_smoothing) + label_smoothing / classes
+    return _softmax(predictions) * y.sum(axis=1, keepdims=True) - y
+
+
+def _sparse_categorical_crossentropy(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    ignore_class: int | None = None,
+) -> np.ndarray | None:
+    """Logits (N, C), class index y: softmax(x) - onehot(y) (0 for an ignored class)."""
+    if from_logits is not True or predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    index = targets.astype(np.int64)
+    keep = np.ones(len(index), dtype=bool) if ignore_class is None else index != ignore_class
+    safe = np.where(keep, index, 0)
+    grad = _softmax(predictions) - np.eye(predictions.shape[1])[safe]
+    return np.where(keep[:, None], grad, 0.0)
+
+
+def _multi_margin(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    p: int = 1,
+    margin: float = 1.0,
+    class_weights: Any = None,
+) -> np.ndarray | None:
+    """l = (w_y / C) sum_{c != y} max(0, margin - x_y + x_c)^p."""
+    if predictions.ndim != 2:
+        return None
+    n, classes = predictions.shape
+    index = targets.astype(np.int64)
+    picked = predictions[np.arange(n), index][:, None]
+    gaps = np.maximum(0.0, margin - picked + predictions)
+    gaps[np.arange(n), index] = 0.0
+    slope = (gaps > 0) * (1.0 if p == 1 else p * gaps ** (p - 1))
+    grad = slope.copy()
+    grad[np.arange(n), index] = -slope.sum(axis=1)
+    w = 1.0 if class_weights is None else np.asarray(class_weights, float)[index][:, None]
+    return w * grad / classes
+
+
+def _categorical_hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+    """pos = sum y p, neg = max (1 - y) p, l = max(0, neg - pos + 1): where l > 0, the
+    gradient is onehot(argmax (1 - y) p) - y."""
+    if predictions.ndim != 2:
+        return None
+    others = (1.0 - targets) * predictions
+    winner = np.eye(predictions.shape[1])[others.argmax(axis=1)]
+    active = (others.max(axis=1) - (targets * predictions).sum(axis=1) + 1.0) > 0
+    return np.where(active[:, None], winner - targets, 0.0)
+
+
+def _cosine_similarity(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+    """Keras: l = -(y / max(|y|, eps)) . (p / max(|p|, eps)) over the last axis."""
+    if predictions.ndim != 2:
+        return None
+    eps = 1e-7
+    norm_p = np.maximum(np.linalg.norm(predictions, axis=1, keepdims=True), eps)
+    unit_y = targets / np.maximum(np.linalg.norm(targets, axis=1, keepdims=True), eps)
+    unit_p = predictions / norm_p
+    cosine = (unit_y * unit_p).sum(axis=1, keepdims=True)
+    clipped = norm_p == eps  # below eps the norm is a constant
+    return np.where(clipped, -unit_y / eps, -(unit_y - cosine * unit_p) / norm_p)
+
+
 BUILT_IN: dict[str, Callable[..., np.ndarray | None]] = {
+    "margin_ranking": _margin_ranking,
+    "hinge_embedding": _hinge_embedding,
+    "categorical_crossentropy": _categorical_crossentropy,
+    "sparse_categorical_crossentropy": _sparse_categorical_crossentropy,
+    "multi_margin": _multi_margin,
+    "categorical_hinge": _categorical_hinge,
+    "cosine_similarity": _cosine_similarity,
     "tweedie": _tweedie,
     "poisson_deviance": lambda predictions, targets: _tweedie(predictions, targets, 1.0),
     "gamma_deviance": lambda predictions, targets: _tweedie(predictions, targets, 2.0),

@@ -21,6 +21,8 @@ CASES = json.loads((ROOT / "tests" / "fixtures" / "gradients.json").read_text())
 
 
 def _arrays(case: dict) -> dict[str, np.ndarray]:
+    if "inputs" in case:
+        return {k: np.array(v, dtype=float) for k, v in case["inputs"].items()}
     return {
         "predictions": np.array(case["predictions"], dtype=float),
         "targets": np.array(case["targets"], dtype=float),
@@ -40,7 +42,7 @@ def test_analytic_gradient_equals_torch_autograd(case):
 def test_numerical_gradient_agrees_away_from_kinks(case):
     loss = default_registry().get(case["loss"])
     arrays = _arrays(case)
-    got = numerical(loss, arrays, resolve_params(loss, case["params"]))
+    got = numerical(loss, arrays, resolve_params(loss, case["params"]), loss.inputs[0].name)
     smooth = np.ones(np.shape(case["grad"]), dtype=bool)
     if case["loss"] in ("mae", "mape", "pinball", "huber", "smooth_l1"):
         residual = np.abs(arrays["predictions"] - arrays["targets"])
