@@ -46,6 +46,7 @@ def main() -> None:
     np.save(HERE / "preds.npy", preds)
     np.save(HERE / "targets.npy", targets)
     classification(rng)
+    saturated()
     segmentation(rng)
     sequence(rng)
     ci(np.random.default_rng(4))
@@ -93,6 +94,18 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return z / z.sum(axis=axis, keepdims=True)
 
 
+def saturated() -> None:
+    """Binary predictions, some saturated, as probabilities and as logits: `losscli grad`
+    shows the probability form's gradient vanishing under Keras's clipping."""
+    p = np.array([1e-9, 0.02, 0.3, 0.6, 0.97, 0.999999999])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0])
+    x = np.log(p) - np.log1p(-p)
+    lines = ["p,logit,y"] + [
+        f"{a!r},{b!r},{c!r}" for a, b, c in zip(p.tolist(), x.tolist(), y.tolist())
+    ]
+    (HERE.parent / "classification" / "saturated.csv").write_text("\n".join(lines) + "\n")
+
+
 def classification(rng: np.random.Generator) -> None:
     out = HERE.parent / "classification"
     out.mkdir(exist_ok=True)
@@ -106,8 +119,9 @@ def classification(rng: np.random.Generator) -> None:
     np.save(out / "logits.npy", logits)
     _csv(out / "logits.csv", [f"logit_{c}" for c in classes], list(logits.T), "{:.3f}")
     _csv(out / "labels.csv", ["label"], [labels], "{:d}")
-    pq.write_table(pa.table({f"p_{c}": probs[:, i] for i, c in enumerate(classes)}),
-                   out / "probs.parquet")
+    pq.write_table(
+        pa.table({f"p_{c}": probs[:, i] for i, c in enumerate(classes)}), out / "probs.parquet"
+    )
     pq.write_table(pa.table({"label": labels}), out / "labels.parquet")
 
 
@@ -129,8 +143,13 @@ def sequence(rng: np.random.Generator) -> None:
     targets = rng.integers(1, c, (n, s))
     targets[np.arange(s)[None, :] >= target_lengths[:, None]] = 0
     log_probs = np.log(_softmax(rng.normal(0, 2, (t, n, c)), 2))
-    np.savez(out / "ctc.npz", log_probs=log_probs, targets=targets,
-             input_lengths=np.array([30, 25, 20, 28]), target_lengths=target_lengths)
+    np.savez(
+        out / "ctc.npz",
+        log_probs=log_probs,
+        targets=targets,
+        input_lengths=np.array([30, 25, 20, 28]),
+        target_lengths=target_lengths,
+    )
 
 
 def _csv(path: Path, header: list[str], columns: list, fmt: str = "{:.2f}") -> None:

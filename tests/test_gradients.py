@@ -116,3 +116,19 @@ def test_check_without_an_analytic_gradient_says_how_to_declare_one(tmp_path, ru
     np.save(tmp_path / "y.npy", np.ones(3))
     result = run("grad", "--check", "iou", tmp_path / "p.npy", tmp_path / "y.npy")
     assert result.code == 2 and "grad=" in result.stderr
+
+
+def test_keras_clipping_makes_saturated_probabilities_stop_learning(run):
+    """Keras clips probabilities to [1e-7, 1 - 1e-7]: outside, d loss / d p is exactly 0;
+    inside, -y/p + (1 - y)/(1 - p). The narrow step finds both (the wide one would measure
+    the slope across the clip)."""
+    data = ROOT / "sample_data" / "classification" / "saturated.csv"
+    args = ["grad", "bce", data, "--col", "predictions=p", "--col", "targets=y"]
+    result = run(*args, "--convention", "keras", "-o", "csv")
+    got = [float(v) for v in result.stdout.splitlines()[1:]]
+    p = np.array([1e-9, 0.02, 0.3, 0.6, 0.97, 0.999999999])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0, 0.0])
+    inside = (p > 1e-7) & (p < 1 - 1e-7)
+    by_hand = np.where(inside, -y / p + (1 - y) / (1 - p), 0.0)
+    np.testing.assert_allclose(got, by_hand, rtol=1e-6, atol=1e-12)
+    assert "numerical (keras variant)" in result.stderr
