@@ -1,5 +1,5 @@
 """A CSV file's bytes in blocks that end where a row ends, so that each block parses on
-its own (pyarrow parses one on every core) and the file is never held whole.
+its own (``parse_blocks``: one on every core) and the file is never held whole.
 
 A block ends after a line break that lies outside quotes: the number of quote characters
 before it in the block is even (a quoted quote is written twice, so the count stays
@@ -8,7 +8,8 @@ right). Every block begins where the previous one ended, hence outside quotes to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 BOM = b"\xef\xbb\xbf"
@@ -66,3 +67,44 @@ def row_blocks(stream: BinaryIO, block_bytes: int, skip_first_row: bool) -> Iter
         if cut:
             block = data[:cut]
             yield block, b'"' in block
+
+
+def parse_blocks(
+    blocks: Iterator[Block],
+    column_names: list[str],
+    parse: Any,
+    quoted: Any,
+    convert: Any,
+    on_block: Callable[[int], None] = lambda size: None,
+) -> Iterator[Any]:
+    """pyarrow tables of ``blocks``, in order, one block a core and a few ahead. A block
+    holding a quote is parsed with ``quoted`` (fields may span lines), others with
+    ``parse``; ``on_block(bytes)`` reports progress."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def parse_block(block: Block) -> Any:
+        data, has_quotes = block
+        on_block(len(data))
+        # One core a block, parsed in one piece (a block may outgrow its nominal size).
+        read = pacsv.ReadOptions(
+            column_names=column_names, use_threads=False, block_size=max(len(data), 1 << 16) + 1
+        )
+        return pacsv.read_csv(pa.py_buffer(data), read, quoted if has_quotes else parse, convert)
+
+    return _in_parallel(parse_block, blocks)
+
+
+def _in_parallel(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
+    """``work(item)`` for each item, in order, on every core, a few items ahead."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()

@@ -9,8 +9,6 @@ row, column) by a second, slow pass that only runs on failure.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import gzip
 import io
 import os
@@ -25,44 +23,10 @@ import pyarrow.csv as pacsv
 from losscli.errors import InputError
 from losscli.readers.arrow_columns import to_numpy
 from losscli.readers.base import Labels, Table
-from losscli.readers.csv_blocks import row_blocks
+from losscli.readers.csv_blocks import parse_blocks, row_blocks
+from losscli.readers.csv_text import NULL_TOKENS, first_bad_cell, sniff
 
-# pyarrow's default tokens for a missing value: such cells read as NaN.
-NULL_TOKENS = frozenset(
-    [
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "-NaN",
-        "-nan",
-        "1.#IND",
-        "1.#QNAN",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "n/a",
-        "nan",
-        "null",
-    ]
-) | {""}
 BLOCK_BYTES = 2 << 20  # a block of rows parsed at a time, a few in flight per core
-
-
-def _is_number(text: str) -> bool:
-    """What pyarrow reads as a number: ASCII digits only (float() also takes '١٢٣')."""
-    stripped = text.strip()
-    if stripped in NULL_TOKENS:
-        return True
-    if not stripped.isascii() or "_" in stripped:
-        return False
-    try:
-        float(stripped)
-    except ValueError:
-        return False
-    return True
 
 
 def _drop_last(batches: Iterator[pa.RecordBatch], k: int) -> Iterator[pa.RecordBatch]:
@@ -82,21 +46,6 @@ def _drop_last(batches: Iterator[pa.RecordBatch], k: int) -> Iterator[pa.RecordB
             break
         yield batch.slice(0, min(keep, batch.num_rows))
         keep -= batch.num_rows
-
-
-def _in_parallel(work: Any, items: Iterator[Any]) -> Iterator[Any]:
-    """``work(item)`` for each item, in order, on every core, a few items ahead."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    workers = max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        pending = []
-        for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) > workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
 
 
 class CsvTable(Table):
@@ -139,22 +88,9 @@ class CsvTable(Table):
     def _sniff(self) -> tuple[bool, list[str]]:
         try:
             with self._text() as fh:
-                first = next(csv.reader(fh, delimiter=self.delimiter), None)
+                return sniff(fh, self.delimiter, self.display)
         except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
-        except csv.Error as exc:
-            raise InputError(f"{self.display}: not valid CSV ({exc})") from None
-        if first is None or not any(cell.strip() for cell in first):
-            raise InputError(f"{self.display}: the file is empty; expected rows of numbers")
-        if all(_is_number(cell) for cell in first):
-            return False, [f"col{i}" for i in range(1, len(first) + 1)]
-        names = [cell.strip() for cell in first]
-        seen = set()
-        for name in names:
-            if name in seen:
-                raise InputError(f"{self.display}: the header names column '{name}' twice")
-            seen.add(name)
-        return True, names
 
     def _options(self, names: list[str], labels: Labels):
         read = pacsv.ReadOptions(
@@ -204,28 +140,21 @@ class CsvTable(Table):
         self, names: list[str], chunk_rows: int, labels: Labels
     ) -> Iterator[dict[str, np.ndarray]]:
         _, parse, convert = self._options(names, labels)
-        self.bytes_read = 0
         quoted = pacsv.ParseOptions(
             delimiter=self.delimiter, ignore_empty_lines=False, newlines_in_values=True
         )
+        self.bytes_read = 0
+        rows = 0
+
+        def count(size: int) -> None:
+            self.bytes_read += size
+
         try:
-            with contextlib.ExitStack() as stack:
-                blocks = self._blocks(stack)
-                rows = 0
-
-                def parse_block(block: tuple[Any, bool]) -> pa.Table:
-                    data, quoted_fields = block
-                    self.bytes_read += len(data)
-                    # One core a block, parsed in one piece (a block may outgrow block_bytes).
-                    read = pacsv.ReadOptions(
-                        column_names=self.file_columns,
-                        use_threads=False,
-                        block_size=max(len(data), 1 << 16) + 1,
-                    )
-                    options = quoted if quoted_fields else parse
-                    return pacsv.read_csv(pa.py_buffer(data), read, options, convert)
-
-                tables = _in_parallel(parse_block, blocks)
+            # Read, not memory-mapped: every page of a mapped file that is touched counts
+            # as resident, so a map would report the whole file as this process's memory.
+            with self._bytes() as stream:
+                blocks = row_blocks(stream, self.block_bytes, self.header)
+                tables = parse_blocks(blocks, self.file_columns, parse, quoted, convert, count)
                 for table in _drop_last(tables, self.trailing_blank):
                     rows += table.num_rows
                     for batch in table.to_batches():  # zero-copy, one per parsed piece
@@ -238,38 +167,14 @@ class CsvTable(Table):
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         self.n_rows = rows
 
-    def _blocks(self, stack: contextlib.ExitStack) -> Iterator[tuple[Any, bool]]:
-        """Blocks of whole rows, each with whether it holds a quote character (quoted
-        fields may span lines: those blocks need pyarrow's slower parse)."""
-        # Read, not memory-mapped: every page of a mapped file that is touched counts as
-        # resident, so a map would report the whole file as this process's memory.
-        yield from row_blocks(stack.enter_context(self._bytes()), self.block_bytes, self.header)
-
     def _where(self, name: str) -> str:
         return f"{self.display} column '{name}'"
 
     def _locate_error(self, names: list[str], labels: Labels, exc: Exception) -> InputError:
-        """Find the first bad row with the slow csv module; fall back to pyarrow's words."""
-        position = {name: i for i, name in enumerate(self.file_columns)}
-        wanted = [position[n] for n in names if n not in labels]
-        width = len(self.file_columns)
+        """The first bad row, found by the slow csv module; else pyarrow's own words."""
+        numeric = [n for n in names if n not in labels]
         with self._text() as fh:
-            reader = csv.reader(fh, delimiter=self.delimiter)
-            if self.header:
-                next(reader, None)
-            for row_number, row in enumerate(reader, start=1):
-                line = row_number + (1 if self.header else 0)
-                if not row:
-                    continue
-                if len(row) != width:
-                    return InputError(
-                        f"{self.display}: row {row_number} (line {line}) has {len(row)} "
-                        f"fields, expected {width} like the first row"
-                    )
-                for i in wanted:
-                    if not _is_number(row[i]):
-                        return InputError(
-                            f"{self.display}: row {row_number} (line {line}), column "
-                            f"'{self.file_columns[i]}': {row[i]!r} is not a number"
-                        )
-        return InputError(f"{self.display}: cannot parse ({exc})")
+            found = first_bad_cell(
+                fh, self.delimiter, self.display, self.header, self.file_columns, numeric
+            )
+        return found or InputError(f"{self.display}: cannot parse ({exc})")
