@@ -4,6 +4,7 @@ gradient with central finite differences."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -157,27 +158,37 @@ def _text(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
+class _FirstChunk:
+    """Observer that keeps the first chunk's inputs, then stops the evaluation."""
+
+    class Enough(Exception):
+        pass
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] | None = None
+
+    def start(self, names: Sequence[str], id_column: str | None) -> None:
+        pass
+
+    def write(self, ids: Any, columns: Sequence[np.ndarray]) -> None:
+        pass
+
+    def inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
+        if len(next(iter(arrays.values()))):
+            self.arrays = {k: np.array(v) for k, v in arrays.items()}
+            raise self.Enough
+
+
 def _check(requests: Any, inputs: Any, options: Any, tolerance: float, output: str | None) -> int:
     """Analytic against central differences on the first chunk of rows."""
     from losscli.evaluate import evaluate
     from losscli.gradients import analytic, numerical
 
     request = requests[0]
-    found: dict[str, Any] = {}
-
-    class _First:
-        def start(self, names: Sequence[str], id_column: str | None) -> None:
-            pass
-
-        def write(self, ids: Any, columns: Sequence[np.ndarray]) -> None:
-            pass
-
-        def inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
-            if "arrays" not in found and len(next(iter(arrays.values()))):
-                found["arrays"] = {k: np.array(v) for k, v in arrays.items()}
-
-    evaluate(requests, inputs, options, observe=_First())
-    arrays = found.get("arrays")
+    first = _FirstChunk()
+    with contextlib.suppress(_FirstChunk.Enough):  # one chunk is checked: no more is read
+        evaluate(requests, inputs, options, observe=first)
+    arrays = first.arrays
     if arrays is None:
         raise click.UsageError("no rows to check")
     exact = analytic(request.loss, arrays, request.params)
