@@ -84,6 +84,11 @@ class LossCliGroup(click.Group):
         sys.exit(code)
 
     def _run(self, args: list[str], prog_name: str | None) -> int:
+        global _QUIET
+        _QUIET = False  # each run starts loud and without bars: --quiet/--progress are per run
+        from losscli import progress
+
+        progress.configure(False)
         if sys.stdout is None:
             return _error("stdout is closed; losscli writes its results there", 2)
         try:

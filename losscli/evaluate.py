@@ -62,7 +62,8 @@ def evaluate(
     Per-row values (``reduction="none"``) go to ``rows_to`` chunk by chunk when it is
     given (the results then carry no ``values``); otherwise they are kept in the results.
     ``observe`` sees every chunk's per-row losses (unweighted, NaN for skipped rows)
-    whatever the reduction (plots build histograms from them).
+    whatever the reduction (plots build histograms from them); if it has an
+    ``inputs(arrays)`` method, that gets the kept rows' inputs of the first loss too.
     """
     options = options or Options()
     check_requests(requests, options)
