@@ -47,7 +47,14 @@ def detect_format(path: str, forced: str | None = None) -> str:
 
 
 def open_table(path: str, forced_format: str | None = None) -> Table:
-    """Open ``path`` (``-`` for stdin) as a table of numeric columns."""
+    """Open ``path`` (``-`` for stdin) as a table of numeric columns; a directory, a glob or
+    a URL opens as a dataset of one or more files (``readers.datasets``)."""
+    from losscli.readers.datasets import is_dataset
+
+    if is_dataset(path):
+        from losscli.readers.datasets import DatasetTable, discover
+
+        return DatasetTable(discover(path, forced_format))
     fmt = detect_format(path, forced_format)
     if path == "-":
         if sys.stdin is None:
