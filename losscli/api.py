@@ -105,6 +105,8 @@ def compute(
     worst: int = 0,
     id_column: str | None = None,
     out: str | os.PathLike[str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
@@ -120,6 +122,8 @@ def compute(
     ``data``. With ``reduction="none"``, ``out="rows.parquet"`` streams the per-row values
     (and the ``id_column``) to a file in the format its extension names instead of keeping
     them in memory. ``worst=K`` adds each result's K rows of largest loss (``.worst``).
+    ``engine="dask"`` evaluates each file of the inputs on a Dask cluster (``scheduler``:
+    its address; default: a local cluster for this call) and merges the sums exactly.
     """
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
@@ -140,6 +144,8 @@ def compute(
         seed=seed,
         id_column=id_column,
         worst=worst,
+        engine=engine,
+        scheduler=scheduler,
     )
     if out is not None:
         evaluation = _export(requests, sources, options, os.fspath(out))
@@ -187,6 +193,8 @@ def check(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    engine: str = "local",
+    scheduler: str | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
@@ -224,6 +232,8 @@ def check(
         group_by=group_by,
         on=on,
         how=how,
+        engine=engine,
+        scheduler=scheduler,
     )
     run = run_checks([CheckSpec(requests, sources, options, limits)], baseline, update_baseline)
     if update_baseline and baseline:

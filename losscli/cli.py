@@ -291,6 +291,24 @@ param_option = click.option(
     help="Set a loss parameter; LOSS.NAME=VALUE sets it for one loss only. Repeatable.",
 )
 
+# Where compute and check run: this process, or a Dask cluster.
+engine_options = _apply(
+    click.option(
+        "--engine",
+        type=click.Choice(("local", "dask")),
+        default="local",
+        show_default=True,
+        help="dask: evaluate each file of the inputs on a Dask cluster and merge the sums "
+        "exactly (extra 'dask').",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask, the scheduler to join (tcp://host:8786); default: a local "
+        "cluster sized to this machine.",
+    ),
+)
+
 # Options every evaluating command shares: how files are read, joined, sliced and reduced.
 data_options = _apply(
     column_option,
@@ -397,6 +415,8 @@ def _options(kw: dict[str, Any], **overrides: Any) -> Any:
     )
     if "n_bootstrap" in kw:
         values |= {"bootstrap": kw.pop("n_bootstrap"), "seed": kw.pop("seed")}
+    if "engine" in kw:
+        values |= {"engine": kw.pop("engine"), "scheduler": kw.pop("scheduler")}
     return Options(**(values | overrides))
 
 
@@ -419,6 +439,7 @@ def _warn(warnings: list[str]) -> None:
 )
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
 @data_options
+@engine_options
 @click.option(
     "--reduction",
     type=click.Choice(("mean", "sum", "none")),
@@ -613,6 +634,7 @@ _CHECK_DEFINING = (
 @click.argument("losses", required=False, metavar="[LOSS[,LOSS...]", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, metavar="INPUT...]")
 @data_options
+@engine_options
 @click.option(
     "--reduction",
     type=click.Choice(("mean", "sum")),
@@ -773,6 +795,9 @@ def check(
                 rtol=spec.limits.rtol.over(cli_rtol, loaded.rtol),
                 atol=spec.limits.atol.over(cli_atol, loaded.atol),
             )
+            where = {"engine": kw["engine"], "scheduler": kw["scheduler"]}
+            if where["engine"] != "local":
+                spec = replace(spec, options=replace(spec.options, **where))
             checks.append(replace(spec, limits=limits))
         baseline = baseline or loaded.baseline
     return _report(

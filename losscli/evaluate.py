@@ -8,13 +8,13 @@ when intervals or comparisons need them) -> results. See ``losscli.pipeline``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from losscli.binding import Binding, bind_inputs
-from losscli.errors import option
+from losscli.errors import UsageError, option
 from losscli.pipeline.accumulate import Accumulator
 from losscli.pipeline.align import aligned_chunks, check_known_row_counts
 from losscli.pipeline.collect import RowBuffer, RowIndex, RowParts, RowSink, per_row_values
@@ -45,6 +45,10 @@ from losscli.results import Evaluation, GroupValue, Result, weighted_total
 if TYPE_CHECKING:
     from losscli.resample import RowData
 
+# Bootstrap replicates made elsewhere: given the group ids in result order, the replicates
+# (k, B) of every loss overall and one (k, B) array a group (see evaluate.finish).
+Resampled = Callable[[list[int]], tuple[np.ndarray, list[np.ndarray]]]
+
 __all__ = ["Evaluation", "Options", "Request", "Result", "evaluate", "evaluate_sources"]
 
 
@@ -67,6 +71,15 @@ def evaluate(
     """
     options = options or Options()
     check_requests(requests, options)
+    if options.engine == "dask":
+        if keep_rows or rows_to is not None or observe is not None:
+            raise UsageError(
+                f"{option('engine', 'dask')} computes reduced values; this command needs "
+                "every row in one process"
+            )
+        from losscli.engines.dask_engine import evaluate_on_dask
+
+        return evaluate_on_dask(requests, inputs, options)
     sources = open_sources(inputs, options)
     evaluation = evaluate_sources(
         requests, sources, options, keep_rows=keep_rows, rows_to=rows_to, observe=observe
@@ -120,7 +133,13 @@ class _Stages:
         observe: RowSink | None = None,
     ):
         self.requests = requests
+        self.plan = plan
+        self.options = options
         self.observe = observe
+        group = plan.bindings.get(GROUP)
+        ids = plan.bindings.get(ROW_ID)
+        self.group_column = None if group is None else (group.columns or ("",))[0]
+        self.id_column = None if ids is None else (ids.columns or ("",))[0]
         losses = [r.loss for r in requests]
         reducers = [loss.reducer(options.convention) for loss in losses]
         self.functions = [loss.function(options.convention) for loss in losses]
@@ -211,14 +230,31 @@ def evaluate_sources(
     observe: RowSink | None = None,
 ) -> Evaluation:
     """The loop over aligned chunks of already opened sources."""
+    stages = read_sources(requests, sources, options, keep_rows, rows_to, observe)
+    return finish(stages)
+
+
+def plan_sources(requests: Sequence[Request], sources: Sources, options: Options) -> _Plan:
+    """Which file and columns each input is read from; row counts known up front checked."""
     plan = _plan(requests, sources, options)
     check_known_row_counts(plan.bindings, plan.origins)
+    return plan
+
+
+def read_sources(
+    requests: Sequence[Request],
+    sources: Sources,
+    options: Options,
+    keep_rows: bool = False,
+    rows_to: RowSink | None = None,
+    observe: RowSink | None = None,
+) -> _Stages:
+    """Every aligned chunk of ``sources`` fed through the stages; the stages returned."""
+    plan = plan_sources(requests, sources, options)
     collect = keep_rows or options.ci is not None
     stages = _Stages(requests, plan, options, collect, rows_to, observe)
     whole = not all(r.loss.streamable for r in requests)
-    group_column = None if sources.group is None else (sources.group.columns or ("",))[0]
-    id_column = None if sources.row_id is None else (sources.row_id.columns or ("",))[0]
-    labels = frozenset(c for c in (group_column, id_column) if c)
+    labels = frozenset(c for c in (stages.group_column, stages.id_column) if c)
     chunk_rows = None if whole else options.chunk_rows
     first = next(iter(plan.bindings.values())).table
     size, unit = first.read_size()
@@ -228,6 +264,13 @@ def evaluate_sources(
         for chunk in aligned_chunks(plan.bindings, plan.origins, chunk_rows, labels, row_axes):
             stages.feed(chunk)
             bar.advance(first.read_done(stages.preparer.rows) - bar.done)
+    return stages
+
+
+def finish(stages: _Stages, resampled: Resampled | None = None) -> Evaluation:
+    """The results of stages that have seen every row: per-row values, or reduced values
+    with groups and intervals (``resampled``: replicates made elsewhere, e.g. on Dask)."""
+    requests, options = stages.requests, stages.options
     warnings = stages.preparer.finish() + stages.diagnostics.warnings(stages.preparer.used)
     common: dict[str, Any] = {
         "reduction": options.reduction,
@@ -251,19 +294,18 @@ def evaluate_sources(
         terms = tuple(r.loss.name for r in requests)
         total = Result(sum_name(requests), params={}, terms=terms, **common)
         return Evaluation([*results, total], warnings)
-    return _reduced(stages, plan, options, group_column, warnings, common)
+    return _reduced(stages, warnings, common, resampled)
 
 
 def _reduced(
     stages: _Stages,
-    plan: _Plan,
-    options: Options,
-    group_column: str | None,
     warnings: list[str],
     common: dict[str, Any],
+    resampled: Resampled | None,
 ) -> Evaluation:
     """Reduced results, per group and with intervals when asked, and a sum's total."""
-    requests = stages.requests
+    requests, options, plan = stages.requests, stages.options, stages.plan
+    group_column = stages.group_column
     accumulators = stages.accumulators
     group_labels = stages.preparer.groups.labels()
     order = stages.preparer.groups.order()
@@ -273,7 +315,9 @@ def _reduced(
     data: list[RowData] | None = None
     samples = None
     group_samples: list[np.ndarray] | None = None
-    if stages.collect:
+    if resampled is not None:
+        samples, group_samples = resampled(order)
+    elif stages.collect:
         data = [p.data(stages.index.valid(), stages.index.codes()) for p in stages.row_parts]
         if options.ci is not None:
             from losscli.resample import bootstrap

@@ -154,6 +154,16 @@ class GroupCoder:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def raw(self) -> list[Any]:
+        """The labels as read, by id (before ``tidy``): what partitions' results are merged by."""
+        return list(self._ids)
+
+    def add(self, labels: list[Any]) -> dict[Any, int]:
+        """Number labels not seen yet; the id of every label known so far."""
+        for label in labels:
+            self._ids.setdefault(label, len(self._ids))
+        return dict(self._ids)
+
     def labels(self) -> list[Any]:
         """The label of each id, tidied (text that is all numbers becomes numbers)."""
         return tidy(list(self._ids))

@@ -17,6 +17,7 @@ CHUNK_ROWS = 1 << 18
 MAX_BOOTSTRAP = 1_000_000  # resamples cost rows x resamples; beyond this nothing changes
 NAN_POLICIES = ("error", "skip")
 JOIN_HOWS = ("exact", "inner")
+ENGINES = ("local", "dask")
 
 
 @record(frozen=True)
@@ -54,9 +55,14 @@ class Options:
     ci: float | None = None  # confidence of a bootstrap interval for every reduced value
     bootstrap: int = 2000
     seed: int = 0
+    engine: str = "local"  # "dask": partitions evaluated on a Dask cluster (engines/)
+    scheduler: str | None = None  # a Dask scheduler's address; None starts a local cluster
 
     def __post_init__(self) -> None:
         _choice("reduction", self.reduction, REDUCTIONS)
+        _choice("engine", self.engine, ENGINES)
+        if self.scheduler is not None and self.engine != "dask":
+            raise UsageError(f"{option('scheduler')} needs {option('engine', 'dask')}")
         _choice("nan", self.nan, NAN_POLICIES)
         _choice("how", self.how, JOIN_HOWS)
         if self.convention is not None:

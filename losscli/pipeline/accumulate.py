@@ -10,7 +10,27 @@ import numpy as np
 
 from losscli.errors import InputError
 from losscli.pipeline.partial import Partial, weight_scale
+from losscli.records import record
 from losscli.registry import Reducer, Rows
+
+
+@record
+class LossState:
+    """One loss's sums over some rows, overall and per group label: mergeable."""
+
+    overall: Partial
+    groups: dict[Any, Partial]
+    columns: list[LossState]  # column-wise means: one state a column
+
+    def merge(self, other: LossState) -> LossState:
+        groups = dict(self.groups)
+        for label, partial in other.groups.items():
+            groups[label] = groups[label].merge(partial) if label in groups else partial
+        if self.columns and other.columns:
+            columns = [a.merge(b) for a, b in zip(self.columns, other.columns)]
+        else:
+            columns = self.columns or other.columns
+        return LossState(self.overall.merge(other.overall), groups, columns)
 
 
 class Accumulator:
@@ -55,6 +75,26 @@ class Accumulator:
         for g in np.flatnonzero(counts).tolist():
             partial = self.groups[g]
             partial.add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g], scale)
+
+    def state(self, labels: list[Any]) -> LossState:
+        """The sums so far, compacted, with groups keyed by their labels (``labels[code]``)."""
+        return LossState(
+            self.overall.compacted(),
+            {labels[g]: p.compacted() for g, p in enumerate(self.groups) if p.count},
+            [c.state(labels) for c in self.columns],
+        )
+
+    def absorb(self, state: LossState, codes: dict[Any, int]) -> None:
+        """Take over the sums of ``state`` (merged from partitions); ``codes``: label -> id."""
+        self.overall = state.overall
+        self.groups = [Partial() for _ in range(len(codes))]
+        for label, partial in state.groups.items():
+            self.groups[codes[label]] = partial
+        if state.columns:
+            plain = Reducer(self.reducer.batch_mean)
+            self.columns = [Accumulator(plain, self.reduction) for _ in state.columns]
+            for accumulator, column in zip(self.columns, state.columns):
+                accumulator.absorb(column, codes)
 
     def group(self, g: int) -> Partial:
         return self.groups[g] if g < len(self.groups) else Partial()

@@ -94,6 +94,11 @@ class RowParts:
             )
         )
 
+    @property
+    def top(self) -> float:
+        """The largest chunk scale of the weights: what ``data`` is relative to."""
+        return max(self._scales, default=1.0)
+
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
         """Every row's parts, relative to the largest chunk scale of the weights."""
         from losscli.resample import RowData

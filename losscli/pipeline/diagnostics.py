@@ -10,9 +10,33 @@ import numpy as np
 
 from losscli.errors import SPELLED, InputError
 from losscli.pipeline.prepare import Prepared
+from losscli.records import record
 from losscli.registry import Check, Loss
 
 _LOOK_FIRST = 64  # rows an every-row check looks at before the whole chunk
+
+
+@record(frozen=True)
+class CheckTallies:
+    """Which checks fired on how many rows (with the first one's details), and which
+    every-row checks a row already passed: mergeable."""
+
+    counts: dict[tuple[int, int], tuple[int, dict[str, Any]]]
+    settled: set[tuple[int, int]]
+
+    def merge(self, later: CheckTallies) -> CheckTallies:
+        counts = dict(self.counts)
+        for key, (count, fields) in later.counts.items():
+            counts[key] = (
+                (counts[key][0] + count, counts[key][1])
+                if key in counts
+                else (
+                    count,
+                    fields,
+                )
+            )
+        settled = self.settled | later.settled
+        return CheckTallies({k: v for k, v in counts.items() if k not in settled}, settled)
 
 
 class Diagnostics:
@@ -82,6 +106,14 @@ class Diagnostics:
             raise InputError(_message(check, fields))
         tally = self._tallies.setdefault((index, position), [0, fields])
         tally[0] += count
+
+    def tallies(self) -> CheckTallies:
+        return CheckTallies({k: (v[0], v[1]) for k, v in self._tallies.items()}, set(self._settled))
+
+    def absorb(self, tallies: CheckTallies) -> None:
+        """Take over ``tallies`` (merged from partitions)."""
+        self._tallies = {k: [count, fields] for k, (count, fields) in tallies.counts.items()}
+        self._settled = set(tallies.settled)
 
     def warnings(self, used: int) -> list[str]:
         """One warning per check that fired, with its count over the ``used`` rows."""

@@ -97,6 +97,22 @@ class Partial:
             self.counted + other.counted,
         )
 
+    def compacted(self) -> Partial:
+        """The same rows as one entry (each sum added exactly, then rounded once): what a
+        partition sends back, whatever number of chunks it read."""
+        if len(self.sums) <= 1:
+            return self
+        top = self.scale
+        return Partial(
+            [self._relative(self.sums)],
+            [self._relative(self.numerators)],
+            [self._relative(self.denominators)],
+            [self._relative(self.weights)],
+            [top],
+            self.count,
+            self.counted,
+        )
+
     @property
     def scale(self) -> float:
         """The largest chunk scale: every total below is a multiple of it."""

@@ -62,6 +62,24 @@ class Prepared:
         return out
 
 
+@record(frozen=True)
+class RowTally:
+    """Rows read, kept and skipped, and the first non-finite one: mergeable in row order."""
+
+    rows: int
+    used: int
+    bad_rows: int
+    first_bad: tuple[int, str, str] | None  # row (of its file when merged), input, origin
+
+    def merge(self, later: RowTally) -> RowTally:
+        return RowTally(
+            self.rows + later.rows,
+            self.used + later.used,
+            self.bad_rows + later.bad_rows,
+            self.first_bad or later.first_bad,
+        )
+
+
 class Preparer:
     """Turns each raw chunk into a ``Prepared`` one; tallies rows and non-finite values."""
 
@@ -80,7 +98,7 @@ class Preparer:
         self.rows = 0  # rows read so far
         self.used = 0  # rows kept so far
         self.bad_rows = 0
-        self.first_bad: tuple[int, str] | None = None
+        self.first_bad: tuple[int, str, str] | None = None  # row, input, its origin
         self._shapes_checked = False
 
     @property
@@ -150,7 +168,7 @@ class Preparer:
             if rows.any():
                 first = start + int(np.argmax(rows))
                 if self.first_bad is None or first < self.first_bad[0]:
-                    self.first_bad = (first, name)
+                    self.first_bad = (first, name, self.origins[name])
                 bad = rows if bad is None else bad | rows
         return bad
 
@@ -185,13 +203,21 @@ class Preparer:
             array = array.astype(np.int64)
         return array
 
+    def tally(self) -> RowTally:
+        return RowTally(self.rows, self.used, self.bad_rows, self.first_bad)
+
+    def absorb(self, tally: RowTally) -> None:
+        """Take over the counts of ``tally`` (merged from partitions)."""
+        self.rows, self.used, self.bad_rows = tally.rows, tally.used, tally.bad_rows
+        self.first_bad = tally.first_bad
+
     def finish(self) -> list[str]:
         """Errors for what the whole run showed (non-finite values, no rows); else warnings."""
         if self.failed and self.first_bad is not None:
-            row, name = self.first_bad
+            row, name, origin = self.first_bad
             raise InputError(
                 f"NaN, inf or missing values in {self.bad_rows} of {self.rows} rows, the first "
-                f"at row {row + 1} of {name} ({self.origins[name]}); fix the data or pass "
+                f"at row {row + 1} of {name} ({origin}); fix the data or pass "
                 f"{option('nan', 'skip')} to drop those rows"
             )
         if self.rows == 0:

@@ -57,8 +57,12 @@ class Dataset:
     base: str  # the directory partition paths start from
 
     def file_table(self, file: DataFile) -> Table:
-        """One file of the dataset as a table, its partition values as columns."""
-        return KeyedTable(open_file(file.path, self.format, self.filesystem), file.keys)
+        return keyed_file(file, self.format, self.filesystem)
+
+
+def keyed_file(file: DataFile, fmt: str, filesystem: Any) -> Table:
+    """One file of a dataset as a table, its partition values as columns."""
+    return KeyedTable(open_file(file.path, fmt, filesystem), file.keys)
 
 
 def _format_of(path: str, forced: str | None) -> str | None:

@@ -1,0 +1,169 @@
+"""Evaluation on a Dask cluster: each partition (one file of every input) is read and reduced
+on a worker, which sends back its ``RunState`` (a few numbers a loss and group); the client
+merges the states in partition order and finishes exactly as one process would.
+
+What travels back from a partition: per loss, 7 numbers overall and 7 per group label
+present in it (``Partial``: sum w v, sum w m, sum w r, sum w, scale, count, counted),
+plus, with ``--ci``, (resamples x columns) Poisson replicate sums overall and per group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from functools import reduce
+from typing import Any
+
+from losscli.engines.partitions import Partition, partitions
+from losscli.errors import LossCliError, UsageError, option
+from losscli.pipeline.sources import open_sources
+from losscli.pipeline.states import RunState, capture, restore
+from losscli.records import replace
+from losscli.requests import Options, Request
+from losscli.results import Evaluation
+
+INSTALL = "pip install 'losscli[dask]'"
+
+
+class EngineError(LossCliError):
+    """The cluster could not finish the job (unreachable, workers lost)."""
+
+
+def _local(options: Options, weights: Any) -> Options:
+    return replace(options, engine="local", scheduler=None, weights=weights)
+
+
+def evaluate_partition(
+    partition: Partition, requests: Sequence[Request], options: Options
+) -> RunState:
+    """One partition's state (runs on a worker)."""
+    from losscli.evaluate import read_sources
+
+    tables = [p.table() for p in partition.inputs]
+    weights = None if partition.weights is None else partition.weights.table()
+    local = _local(options, weights)
+    stages = read_sources(requests, open_sources(tables, local), local)
+    return capture(stages, partition.index)
+
+
+def _check_supported(options: Options, requests: Sequence[Request]) -> None:
+    engine = option("engine", "dask")
+    if options.reduction == "none":
+        raise UsageError(
+            f"{engine} computes reduced values; per-row values ({option('reduction', 'none')}) "
+            "are evaluated in one process"
+        )
+    if options.worst:
+        raise UsageError(f"{option('worst')} is not available with {engine}")
+    if options.group_by is not None and not isinstance(options.group_by, str):
+        raise UsageError(f"{engine}: {option('group_by')} must name a column")
+    whole = [r.loss.name for r in requests if not r.loss.streamable]
+    if whole:
+        raise UsageError(f"{whole[0]} needs every row at once; it cannot run on {engine}")
+
+
+def evaluate_on_dask(
+    requests: Sequence[Request], inputs: Sequence[Any], options: Options
+) -> Evaluation:
+    """Every partition of ``inputs`` evaluated on the cluster, merged, finished here."""
+    _check_supported(options, requests)
+    if options.on:
+        from losscli.engines.dask_join import evaluate_joined
+
+        return evaluate_joined(requests, inputs, options)
+    parts = partitions(inputs, options.weights, options.format)
+    stages = _client_stages(requests, parts[0], options)
+    with cluster(options.scheduler) as client:
+        states = run_partitions(client, evaluate_partition, parts, requests, options)
+    return finish_states(stages, states)
+
+
+def _client_stages(requests: Sequence[Request], first: Partition, options: Options) -> Any:
+    """Stages bound on the first partition's files: a missing column or a shape that does
+    not fit is reported before anything runs on the cluster."""
+    from losscli.evaluate import _Stages, plan_sources
+
+    weights = None if first.weights is None else first.weights.table()
+    local = _local(options, weights)
+    sources = open_sources([p.table() for p in first.inputs], local)
+    plan = plan_sources(requests, sources, local)
+    return _Stages(requests, plan, local, False, None)
+
+
+def finish_states(stages: Any, states: list[RunState]) -> Evaluation:
+    from losscli.evaluate import finish
+
+    merged = reduce(RunState.merge, states)
+    return finish(stages, restore(stages, merged))
+
+
+def run_partitions(
+    client: Any, function: Any, parts: Sequence[Any], requests: Sequence[Request], options: Options
+) -> list[RunState]:
+    """``function(part, requests=, options=)`` for every part on the cluster, in part order.
+
+    The first failing part (in order) ends the run with its error; a part whose workers
+    kept dying is a clear error, never a result computed without it.
+    """
+    from distributed import wait
+
+    futures = client.map(function, parts, requests=list(requests), options=options, pure=False)
+    try:
+        wait(futures)
+        for part, future in zip(parts, futures):
+            if future.status == "error":
+                _raise_for(part, future)
+        return [f.result() for f in futures]
+    finally:
+        client.cancel(futures)
+
+
+def _raise_for(part: Any, future: Any) -> None:
+    from distributed.scheduler import KilledWorker
+
+    error = future.exception()
+    if isinstance(error, LossCliError):
+        raise error
+    where = part.describe() if hasattr(part, "describe") else f"partition {part}"
+    if isinstance(error, KilledWorker):
+        raise EngineError(
+            f"the Dask workers evaluating {where} died repeatedly (last: {error}); "
+            "no result: check the workers' memory and logs"
+        )
+    raise EngineError(f"evaluating {where} on Dask failed: {type(error).__name__}: {error}")
+
+
+@contextlib.contextmanager
+def cluster(address: str | None) -> Iterator[Any]:
+    """A client of the cluster at ``address``, or of a local cluster sized to this machine
+    that starts and stops with the command."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError(f"{option('engine', 'dask')} needs Dask: {INSTALL}") from None
+    if address is not None:
+        try:
+            client = Client(address, timeout=_timeout())
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise EngineError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+        with client:
+            yield client
+        return
+    workers = max(1, os.cpu_count() or 1)
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as local,
+        Client(local) as client,
+    ):
+        yield client
+
+
+def _timeout() -> str:
+    return os.environ.get("LOSSCLI_DASK_TIMEOUT", "20s")
