@@ -41,6 +41,55 @@ def test_compute_ci_covers_the_true_mae(tmp_path):
     assert 0.84 <= _coverage(hits) <= 0.95
 
 
+def _engine_interval(predictions, targets, partitions: int, seed: int):
+    """A 90% interval as the Dask engine makes it: each partition's rows Poisson-weighted by
+    its own stream, the partitions' replicate sums merged (run here, without a cluster)."""
+    from losscli.engines.dask_engine import finish_states
+    from losscli.evaluate import _Stages, plan_sources, read_sources
+    from losscli.pipeline.sources import open_sources
+    from losscli.pipeline.states import capture
+
+    requests = resolve_requests("mae", [], REGISTRY)
+    options = Options(ci=0.9, bootstrap=500, seed=seed)
+    states, first = [], None
+    for k, rows in enumerate(np.array_split(np.arange(len(targets)), partitions)):
+        data = {"predictions": predictions[rows], "targets": targets[rows]}
+        sources = open_sources([data], options)
+        first = first or _Stages(
+            requests, plan_sources(requests, sources, options), options, False, None
+        )
+        states.append(capture(read_sources(requests, sources, options), k))
+    return finish_states(first, states).results[0]
+
+
+def test_engine_poisson_bootstrap_covers_the_true_mae():
+    """The same coverage check as above for the resampling the Dask engine uses."""
+    truth = math.sqrt(2 / math.pi)
+    hits = []
+    for trial in range(TRIALS):
+        rng = np.random.default_rng(1000 + trial)
+        targets = rng.normal(size=150)
+        predictions = targets + rng.normal(size=150)
+        result = _engine_interval(predictions, targets, 3, trial)
+        low, high = result.ci
+        assert low <= result.value <= high
+        assert math.isclose(
+            result.value, float(np.mean(np.abs(predictions - targets))), rel_tol=1e-12
+        )
+        hits.append(low <= truth <= high)
+    assert 0.84 <= _coverage(hits) <= 0.95
+
+
+def test_engine_poisson_bootstrap_depends_on_the_seed_and_the_partitioning_only():
+    rng = np.random.default_rng(5)
+    targets = rng.normal(size=600)
+    predictions = targets + rng.normal(size=600)
+    first = _engine_interval(predictions, targets, 4, 1).ci
+    assert _engine_interval(predictions, targets, 4, 1).ci == first
+    assert _engine_interval(predictions, targets, 4, 2).ci != first
+    assert _engine_interval(predictions, targets, 3, 1).ci != first
+
+
 def _write_models(tmp_path, rng, n):
     """Model B = model A's error plus a shift: the true MSE difference is E[u^2] = 0.18."""
     targets = rng.normal(size=n)

@@ -157,7 +157,7 @@ def cluster(address: str | None) -> Iterator[Any]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never "8787 is in use"
             silence_logs=logging.CRITICAL,
         ) as local,
         Client(local) as client,
