@@ -478,3 +478,66 @@ def test_a_worker_lost_without_retries_ends_with_a_clear_error(tmp_path, fresh_c
     error = outcome["error"]
     assert isinstance(error, EngineError)
     assert "died" in str(error) and "no result" in str(error) and "\n" not in str(error)
+
+
+def _keyed(tmp_path: Path, seed: int, n: int = 6_000) -> tuple[Path, Path, pd.DataFrame]:
+    """Predictions and targets in files cut differently and in different row orders."""
+    frame = _frame(np.random.default_rng(seed), n)
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    preds = write_dataset(tmp_path / "preds", shuffled[["id", "p", "w"]], 4)
+    targets = write_dataset(tmp_path / "targets", frame[["id", "y", "region"]], 3, fmt="csv")
+    return preds, targets, frame
+
+
+def test_on_key_joins_equal_one_process(tmp_path, scheduler):
+    preds, targets, frame = _keyed(tmp_path, 21)
+    kw = dict(on="id", group_by="region", columns={**COLUMNS, "weights": "w"})
+    local = losscli.compute("mse,mae", str(preds), str(targets), **kw)
+    engine = losscli.compute(
+        "mse,mae", str(preds), str(targets), engine="dask", scheduler=scheduler, **kw
+    )
+    _same(local, engine)
+    expected = np.average((frame.p - frame.y) ** 2, weights=frame.w)
+    assert math.isclose(engine["mse"].value, expected, rel_tol=1e-12)
+
+
+def test_on_key_inner_drops_unmatched_rows_and_says_so(tmp_path, scheduler):
+    preds, targets, frame = _keyed(tmp_path, 22)
+    extra = pd.DataFrame({"id": [10**6, 10**6 + 1], "y": [0.0, 1.0], "region": ["x", "x"]})
+    extra.to_csv(targets / "part-009.csv", index=False)
+    kw = dict(on="id", columns=COLUMNS)
+    with pytest.raises(
+        InputError, match="keys do not match.*--how inner|keys do not match.*how='inner'"
+    ):
+        losscli.compute("mse", str(preds), str(targets), engine="dask", scheduler=scheduler, **kw)
+    with pytest.warns(losscli.LossWarning, match="dropped 2 of 6002 rows"):
+        engine = losscli.compute(
+            "mse", str(preds), str(targets), how="inner", engine="dask", scheduler=scheduler, **kw
+        )
+    local = losscli.compute("mse", str(preds), str(targets), how="inner", **kw)
+    _same(local, engine)
+
+
+def test_on_key_duplicates_are_an_error(tmp_path, scheduler, run):
+    preds, targets, _ = _keyed(tmp_path, 23)
+    pd.DataFrame({"id": [5, 7], "y": [0.0, 1.0], "region": ["x", "x"]}).to_csv(
+        targets / "part-009.csv", index=False
+    )
+    result = run(
+        "compute",
+        "mse",
+        preds,
+        targets,
+        "--on",
+        "id",
+        "--col",
+        "predictions=p",
+        "--col",
+        "targets=y",
+        "--engine",
+        "dask",
+        "--scheduler",
+        scheduler,
+    )
+    assert result.code == 2 and result.stdout == ""
+    assert "has 2 duplicate id keys" in result.stderr and "keys must be unique" in result.stderr

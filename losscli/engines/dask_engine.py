@@ -100,39 +100,48 @@ def finish_states(stages: Any, states: list[RunState]) -> Evaluation:
 
 
 def run_partitions(
-    client: Any, function: Any, parts: Sequence[Any], requests: Sequence[Request], options: Options
+    client: Any,
+    function: Any,
+    parts: Sequence[Partition],
+    requests: Sequence[Request],
+    options: Options,
 ) -> list[RunState]:
-    """``function(part, requests=, options=)`` for every part on the cluster, in part order.
+    """``function(part, requests=, options=)`` for every part on the cluster, in part order."""
+    futures = client.map(function, parts, requests=list(requests), options=options, pure=False)
+    return run_futures(futures, [part.describe() for part in parts])
 
-    The first failing part (in order) ends the run with its error; a part whose workers
-    kept dying is a clear error, never a result computed without it.
+
+def run_futures(futures: list[Any], names: Sequence[str]) -> list[Any]:
+    """The futures' results in order, once every one has finished.
+
+    The first failing one (in order) ends the run with its error; a task whose workers kept
+    dying is a clear error, never a result computed without it.
     """
     from distributed import wait
 
-    futures = client.map(function, parts, requests=list(requests), options=options, pure=False)
     try:
         wait(futures)
-        for part, future in zip(parts, futures):
+        for name, future in zip(names, futures):
             if future.status == "error":
-                _raise_for(part, future)
+                _raise_for(name, future)
         return [f.result() for f in futures]
     finally:
-        client.cancel(futures)
+        for future in futures:
+            future.cancel()
 
 
-def _raise_for(part: Any, future: Any) -> None:
+def _raise_for(name: str, future: Any) -> None:
     from distributed.scheduler import KilledWorker
 
     error = future.exception()
     if isinstance(error, LossCliError):
         raise error
-    where = part.describe() if hasattr(part, "describe") else f"partition {part}"
     if isinstance(error, KilledWorker):
         raise EngineError(
-            f"the Dask workers evaluating {where} died repeatedly (last: {error}); "
+            f"the Dask workers evaluating {name} died repeatedly (last: {error}); "
             "no result: check the workers' memory and logs"
         )
-    raise EngineError(f"evaluating {where} on Dask failed: {type(error).__name__}: {error}")
+    raise EngineError(f"evaluating {name} on Dask failed: {type(error).__name__}: {error}")
 
 
 @contextlib.contextmanager

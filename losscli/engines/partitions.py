@@ -37,7 +37,8 @@ class Partition:
         return self.inputs[0].file.path
 
 
-def _open(path: Any, forced_format: str | None) -> Dataset:
+def open_dataset(path: Any, forced_format: str | None) -> Dataset:
+    """An input of the engine: a file, a directory, a glob or a URL of Parquet or CSV files."""
     if not isinstance(path, (str, os.PathLike)):
         raise UsageError(
             f"{option('engine', 'dask')} reads files and datasets; give paths, not in-memory data"
@@ -58,8 +59,8 @@ def partitions(
     inputs: Sequence[Any], weights: Any, forced_format: str | None = None
 ) -> list[Partition]:
     """One partition a file of the inputs (and of the weights), files paired across inputs."""
-    datasets = [_open(i, forced_format) for i in inputs]
-    weight_set = None if weights is None else _open(weights, forced_format)
+    datasets = [open_dataset(i, forced_format) for i in inputs]
+    weight_set = None if weights is None else open_dataset(weights, forced_format)
     every = [*datasets, *([weight_set] if weight_set is not None else [])]
     counts = {d.display: len(d.files) for d in every}
     if len(set(counts.values())) > 1:

@@ -215,9 +215,10 @@ class Preparer:
         """Errors for what the whole run showed (non-finite values, no rows); else warnings."""
         if self.failed and self.first_bad is not None:
             row, name, origin = self.first_bad
+            where = f"at row {row + 1} of" if row >= 0 else "in"  # no row after a shuffle
             raise InputError(
                 f"NaN, inf or missing values in {self.bad_rows} of {self.rows} rows, the first "
-                f"at row {row + 1} of {name} ({origin}); fix the data or pass "
+                f"{where} {name} ({origin}); fix the data or pass "
                 f"{option('nan', 'skip')} to drop those rows"
             )
         if self.rows == 0:
