@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from functools import reduce
 from typing import Any
 
 from losscli.engines.partitions import Partition, partitions
@@ -95,7 +94,7 @@ def _client_stages(requests: Sequence[Request], first: Partition, options: Optio
 def finish_states(stages: Any, states: list[RunState]) -> Evaluation:
     from losscli.evaluate import finish
 
-    merged = reduce(RunState.merge, states)
+    merged = RunState.concat(states)
     return finish(stages, restore(stages, merged))
 
 

@@ -22,15 +22,20 @@ class LossState:
     groups: dict[Any, Partial]
     columns: list[LossState]  # column-wise means: one state a column
 
-    def merge(self, other: LossState) -> LossState:
-        groups = dict(self.groups)
-        for label, partial in other.groups.items():
-            groups[label] = groups[label].merge(partial) if label in groups else partial
-        if self.columns and other.columns:
-            columns = [a.merge(b) for a, b in zip(self.columns, other.columns)]
-        else:
-            columns = self.columns or other.columns
-        return LossState(self.overall.merge(other.overall), groups, columns)
+    @staticmethod
+    def concat(states: list[LossState]) -> LossState:
+        """The sums of every state's rows, in order; groups matched by label."""
+        groups: dict[Any, list[Partial]] = {}
+        for state in states:
+            for label, partial in state.groups.items():
+                groups.setdefault(label, []).append(partial)
+        with_columns = [s.columns for s in states if s.columns]
+        columns = [LossState.concat(list(c)) for c in zip(*with_columns)]
+        return LossState(
+            Partial.concat([s.overall for s in states]),
+            {label: Partial.concat(parts) for label, parts in groups.items()},
+            columns,
+        )
 
 
 class Accumulator:

@@ -97,6 +97,20 @@ class Partial:
             self.counted + other.counted,
         )
 
+    @staticmethod
+    def concat(partials: list[Partial]) -> Partial:
+        """The rows of every partial, in order (``merge`` of many at once)."""
+        out = Partial()
+        for p in partials:
+            out.sums += p.sums
+            out.numerators += p.numerators
+            out.denominators += p.denominators
+            out.weights += p.weights
+            out.scales += p.scales
+            out.count += p.count
+            out.counted += p.counted
+        return out
+
     def compacted(self) -> Partial:
         """The same rows as one entry (each sum added exactly, then rounded once): what a
         partition sends back, whatever number of chunks it read."""

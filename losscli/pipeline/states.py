@@ -6,16 +6,17 @@ intervals, Poisson replicate sums. Partitions evaluated apart (on Dask workers) 
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from losscli.pipeline.accumulate import LossState
 from losscli.pipeline.diagnostics import CheckTallies
 from losscli.pipeline.prepare import RowTally
 from losscli.records import record
+from losscli.resample_poisson import PoissonSums
 
 if TYPE_CHECKING:
     from losscli.evaluate import Resampled, _Stages
-    from losscli.resample_poisson import PoissonSums
 
 
 @record(frozen=True)
@@ -26,19 +27,19 @@ class RunState:
     labels: list[Any]  # group labels as read, in order of first appearance
     resampled: PoissonSums | None = None
 
-    def merge(self, later: RunState) -> RunState:
-        """This state followed by ``later``'s rows."""
-        resampled = self.resampled
-        if resampled is None or later.resampled is None:
-            resampled = resampled or later.resampled
-        else:
-            resampled = resampled.merge(later.resampled)
+    @staticmethod
+    def concat(states: list[RunState]) -> RunState:
+        """The state of every partition's rows, in partition order."""
+        resampled = [s.resampled for s in states if s.resampled is not None]
+        rows, checks = states[0].rows, states[0].checks
+        for state in states[1:]:
+            rows, checks = rows.merge(state.rows), checks.merge(state.checks)
         return RunState(
-            [a.merge(b) for a, b in zip(self.losses, later.losses)],
-            self.rows.merge(later.rows),
-            self.checks.merge(later.checks),
-            list(dict.fromkeys([*self.labels, *later.labels])),
-            resampled,
+            [LossState.concat(list(losses)) for losses in zip(*(s.losses for s in states))],
+            rows,
+            checks,
+            list(dict.fromkeys(label for s in states for label in s.labels)),
+            reduce(PoissonSums.merge, resampled) if resampled else None,
         )
 
 
