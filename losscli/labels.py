@@ -27,6 +27,11 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
 
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        if pa.types.is_dictionary(column.type) and not column.null_count:
+            # Already encoded (partition values): the codes as they are, no hashing.
+            labels = [None if _blank(v) else v for v in column.dictionary.to_pylist()]
+            codes = np.asarray(to_numpy(column.indices, "labels"), dtype=np.int64)
+            return codes, labels
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             # An empty cell is a missing label, as a null in Parquet is.
             blank = pc.equal(pc.utf8_trim_whitespace(column), "")
@@ -41,8 +46,19 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
         uniques, codes[~missing] = np.unique(array[~missing], return_inverse=True)
         codes[missing] = len(uniques)
         return codes, [*uniques.tolist(), None]
+    if array.dtype.kind in "iu" and array.ndim == 1 and len(array):
+        low, high = int(array.min()), int(array.max())
+        if high - low <= max(1 << 16, 4 * len(array)):  # a table lookup instead of a sort
+            offsets = (array - low).astype(np.int64, copy=False)
+            present = np.bincount(offsets, minlength=high - low + 1) > 0
+            lookup = np.cumsum(present) - 1
+            return lookup[offsets], (np.flatnonzero(present) + low).tolist()
     uniques, codes = np.unique(array, return_inverse=True)
     return codes.astype(np.int64, copy=False), uniques.tolist()
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 # A number as a key: no superfluous leading zeros ("001" is an identifier, not 1).

@@ -6,6 +6,8 @@
 - sequence/ctc.npz: a CTC batch (log_probs (T, N, C), padded targets and lengths).
 - ci/: a production and a candidate forecast against actuals keyed by order id, and a
   candidate that lost ten orders (partial.csv).
+- partitioned/evals/: a day-partitioned evaluation set as a Spark or Dask job writes it
+  (day=YYYY-MM-DD/part-N.parquet, with _SUCCESS): order id, actual demand, forecast.
 - mistakes/: files with the classic mistakes that the README's error examples show.
 - plugins/my_losses.py (written by hand): a user-defined loss for --plugin.
 
@@ -50,7 +52,26 @@ def main() -> None:
     segmentation(rng)
     sequence(rng)
     ci(np.random.default_rng(4))
+    partitioned(np.random.default_rng(5))
     mistakes()
+
+
+def partitioned(rng: np.random.Generator) -> None:
+    out = HERE.parent / "partitioned" / "evals"
+    order = 1000
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        for part in range(2):
+            n = int(rng.integers(40, 60))
+            actual = np.round(rng.gamma(4.0, 10.0, n), 2)
+            forecast = np.round(actual + rng.normal(0.5, 4.0, n), 2)
+            folder = out / f"day={day}"
+            folder.mkdir(parents=True, exist_ok=True)
+            table = pa.table(
+                {"order_id": np.arange(order, order + n), "y": actual, "forecast": forecast}
+            )
+            pq.write_table(table, folder / f"part-{part}.parquet")
+            order += n
+    (out / "_SUCCESS").write_text("")
 
 
 def ci(rng: np.random.Generator) -> None:

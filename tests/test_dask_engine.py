@@ -541,3 +541,17 @@ def test_on_key_duplicates_are_an_error(tmp_path, scheduler, run):
     )
     assert result.code == 2 and result.stdout == ""
     assert "has 2 duplicate id keys" in result.stderr and "keys must be unique" in result.stderr
+
+
+def test_a_checks_file_runs_on_the_engine(scheduler, run, monkeypatch):
+    """sample_data/ci/losscli.toml: --on joins and --group-by, the same verdicts and values."""
+    monkeypatch.chdir(Path(__file__).parents[1] / "sample_data" / "ci")
+    local = run("check", "-o", "json")
+    engine = run("check", "-o", "json", "--engine", "dask", "--scheduler", scheduler)
+    assert engine.code == local.code == 1  # the candidate's east region fails its limit
+    a, b = local.json()["checks"], engine.json()["checks"]
+    assert [(c["loss"], c.get("group"), c["verdict"]) for c in a] == [
+        (c["loss"], c.get("group"), c["verdict"]) for c in b
+    ]
+    for x, y in zip(a, b):
+        assert _close(x["value"], y["value"])

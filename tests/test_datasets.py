@@ -160,3 +160,43 @@ def test_text_partitions_are_not_numbers(tmp_path):
         losscli.compute(
             "mse", str(tmp_path / "d"), columns={"predictions": "region", "targets": "y"}
         )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([5, -3, 5, 7, -3, 0]),
+        np.random.default_rng(0).integers(-50, 50, size=1000),
+        np.array([2**40, 3, 2**40]),  # a wide range: sorted, not looked up
+        np.array([3], dtype=np.uint8),
+    ],
+)
+def test_integer_group_labels_encode_as_numpy_unique_does(values):
+    from losscli.labels import encode
+
+    codes, labels = encode(values)
+    uniques, inverse = np.unique(values, return_inverse=True)
+    assert labels == uniques.tolist() and codes.tolist() == inverse.tolist()
+
+
+def test_text_partitions_come_encoded_and_join_and_group_like_text(tmp_path):
+    frame = _frame(2, 60)
+    frame["id"] = np.arange(60)
+    for k, region in enumerate(["b", "a", "c"]):
+        _write(
+            tmp_path / "d" / f"region={region}" / "x.parquet",
+            frame.iloc[20 * k : 20 * (k + 1)],
+            "parquet",
+        )
+    targets = tmp_path / "t.csv"
+    frame[["id", "y"]].iloc[::-1].to_csv(targets, index=False)
+    result = losscli.compute(
+        "mse",
+        str(tmp_path / "d"),
+        str(targets),
+        on="id",
+        group_by="region",
+        columns={"predictions": "p", "targets": "y"},
+    )
+    assert [g.group for g in result.groups] == ["a", "b", "c"]
+    assert math.isclose(result.groups[0].value, _mse([frame.iloc[20:40]]), rel_tol=1e-12)

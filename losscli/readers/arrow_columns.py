@@ -18,6 +18,8 @@ def is_numeric(dtype: pa.DataType) -> bool:
 
 
 def describe(dtype: pa.DataType) -> str:
+    if pa.types.is_dictionary(dtype):
+        return describe(dtype.value_type)
     if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
         return "text"
     return str(dtype)

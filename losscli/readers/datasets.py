@@ -248,7 +248,8 @@ class KeyedTable(Table):
             )
         import pyarrow as pa
 
-        return pa.array([value] * n, type=pa.string())
+        indices = pa.array(np.zeros(n, dtype=np.int32))
+        return pa.DictionaryArray.from_arrays(indices, pa.array([value], type=pa.string()))
 
     def _split(self, names: list[str]) -> tuple[list[str], list[str]]:
         own = [n for n in names if n not in self.keys or n in self.inner.columns]
@@ -305,8 +306,16 @@ class DatasetTable(Table):
             filesystem = PyFileSystem(FSSpecHandler(self.dataset.filesystem))
         paths = [f.path for f in self.dataset.files]
         keys = self.dataset.files[0].keys
-        fields = [(k, pa.int32() if isinstance(v, int) else pa.string()) for k, v in keys.items()]
-        partitioning = ds.partitioning(pa.schema(fields), flavor="hive") if fields else None
+        text = pa.dictionary(pa.int32(), pa.string())  # text values come encoded: no hashing
+        fields = [(k, pa.int32() if isinstance(v, int) else text) for k, v in keys.items()]
+        values = {
+            k: pa.array(sorted({str(f.keys[k]) for f in self.dataset.files}), type=pa.string())
+            for k, v in keys.items()
+            if not isinstance(v, int)
+        }
+        partitioning = None
+        if fields:
+            partitioning = ds.HivePartitioning(pa.schema(fields), dictionaries=values)
         try:
             parquet = ds.dataset(
                 paths,
