@@ -165,7 +165,11 @@ class GroupCoder:
     def codes(self, column: Any) -> np.ndarray:
         codes, uniques = encode(column)
         ids = [self._ids.setdefault(u, len(self._ids)) for u in uniques]
-        return np.asarray(ids, dtype=np.int64)[codes] if ids else codes
+        if ids == list(range(len(ids))):
+            return codes
+        if len(ids) == 1:
+            return np.full(len(codes), ids[0], dtype=np.int64)
+        return np.asarray(ids, dtype=np.int64)[codes]
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -555,3 +555,14 @@ def test_a_checks_file_runs_on_the_engine(scheduler, run, monkeypatch):
     ]
     for x, y in zip(a, b):
         assert _close(x["value"], y["value"])
+
+
+def test_urls_reach_the_workers_through_fsspec(tmp_path, scheduler):
+    """A URL's filesystem travels to the workers with each file (fsspec's local:// here;
+    s3:// and gs:// take the same path)."""
+    frame = _frame(np.random.default_rng(31), 5_000)
+    write_dataset(tmp_path / "d", frame, 3, hive="region")
+    url = f"local://{tmp_path}/d"
+    kw = dict(columns=COLUMNS, group_by="region")
+    engine = losscli.compute("mse", url, engine="dask", scheduler=scheduler, **kw)
+    _same(losscli.compute("mse", str(tmp_path / "d"), **kw), engine)

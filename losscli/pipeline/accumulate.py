@@ -64,22 +64,36 @@ class Accumulator:
     def _add_groups(
         self, values: np.ndarray, rows: Rows, weights: np.ndarray | None, codes: np.ndarray
     ) -> None:
-        k = int(codes.max()) + 1 if len(codes) else 0
+        if not len(codes):
+            return
+        low, high = int(codes.min()), int(codes.max())
+        self.groups += [Partial() for _ in range(high + 1 - len(self.groups))]
+        if low == high:  # one group in the chunk (a file of a partitioned dataset): plain sums
+            self.groups[low].add(values, weights, rows.means, rows.norms)
+            return
+        k = high + 1
         scale = weight_scale(weights)
-        w = np.ones(len(values)) if weights is None else weights / scale
+        w = None if weights is None else weights / scale
+        counts = np.bincount(codes, minlength=k)
 
         def per_group(x: Any) -> np.ndarray:
-            return np.bincount(codes, weights=np.broadcast_to(x, w.shape) * w, minlength=k)
+            x = np.broadcast_to(x, codes.shape)
+            return np.bincount(codes, weights=x if w is None else x * w, minlength=k)
 
         sums = per_group(values)
         numerators = sums if rows.means is None else per_group(rows.means)
-        denominators = per_group(1.0 if rows.norms is None else rows.norms)
-        totals = per_group(1.0)
-        counts = np.bincount(codes, minlength=k)
-        self.groups += [Partial() for _ in range(k - len(self.groups))]
+        totals: np.ndarray = (
+            counts.astype(np.float64) if w is None else np.bincount(codes, weights=w, minlength=k)
+        )
+        denominators = totals if rows.norms is None else per_group(rows.norms)
+        counted = counts
+        if rows.norms is not None:
+            nonzero = np.broadcast_to(rows.norms, codes.shape) != 0
+            counted = np.bincount(codes, weights=nonzero, minlength=k).astype(np.int64)
         for g in np.flatnonzero(counts).tolist():
-            partial = self.groups[g]
-            partial.add_sums(sums[g], numerators[g], denominators[g], totals[g], counts[g], scale)
+            self.groups[g].add_sums(
+                sums[g], numerators[g], denominators[g], totals[g], counts[g], scale, counted[g]
+            )
 
     def state(self, labels: list[Any]) -> LossState:
         """The sums so far, compacted, with groups keyed by their labels (``labels[code]``)."""
