@@ -290,3 +290,29 @@ def test_a_group_whose_rows_are_all_skipped_is_left_out_and_said_so(run, tmp_pat
     groups = result.json()["results"][0]["groups"]
     assert [(g["group"], g["n"], g["value"]) for g in groups] == [("a", 2, 0.125)]
     assert "no usable rows in group b; left out" in result.stderr
+
+
+def test_a_groups_keras_mean_over_n_counts_only_its_unmasked_rows():
+    """Each group's value is the loss of its rows alone, also when Keras's ignore_class masks
+    some rows (the mean divides by the unmasked rows of the group), whatever the chunking."""
+    import losscli
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(4), size=300)
+    labels = rng.integers(0, 4, size=300)
+    groups = rng.choice(["a", "b", "c"], size=300)
+    kw = dict(convention="keras", ignore_class=0)
+    result = losscli.compute(
+        "sparse_categorical_crossentropy",
+        probabilities,
+        labels,
+        group_by=groups,
+        chunk_rows=50,
+        **kw,
+    )
+    for group in result.groups:
+        mine = groups == group.group
+        alone = losscli.compute(
+            "sparse_categorical_crossentropy", probabilities[mine], labels[mine], **kw
+        )
+        assert group.value == pytest.approx(alone.value, rel=1e-12)
