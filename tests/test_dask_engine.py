@@ -100,6 +100,11 @@ def _same(local, engine) -> None:
 
 
 COLUMNS = {"predictions": "p", "targets": "y"}
+PICK = ["--col", "predictions=p", "--col", "targets=y"]
+
+
+def ON_ENGINE(scheduler: str) -> list[str]:  # noqa: N802 - reads as a constant in calls
+    return [*PICK, "--engine", "dask", "--scheduler", scheduler]
 
 
 @pytest.mark.parametrize("files", [1, 3, 8])
@@ -193,21 +198,7 @@ def test_nan_error_names_the_file_and_row_and_no_number_is_given(tmp_path, sched
     frame = _frame(np.random.default_rng(5), 6_000)
     frame.loc[4_321, "p"] = np.nan  # the 322nd row of the third of six files (1000 rows each)
     path = write_dataset(tmp_path / "d", frame, 6)
-    result = run(
-        "compute",
-        "mse",
-        path,
-        "--col",
-        "predictions=p",
-        "--col",
-        "targets=y",
-        "--engine",
-        "dask",
-        "--scheduler",
-        scheduler,
-        "-o",
-        "json",
-    )
+    result = run("compute", "mse", path, *ON_ENGINE(scheduler), "-o", "json")
     assert result.code == 2 and result.stdout == ""
     assert "NaN, inf or missing values in 1 of 6000 rows" in result.stderr
     assert "row 322 of predictions" in result.stderr and "part-004.parquet" in result.stderr
@@ -222,20 +213,8 @@ def test_bad_input_in_a_partition_is_the_same_one_line_error(tmp_path, scheduler
     cells[2] = "oops"
     lines[10] = ",".join(cells)
     bad.write_text("\n".join(lines) + "\n")
-    local = run("compute", "mse", path, "--col", "predictions=p", "--col", "targets=y")
-    engine = run(
-        "compute",
-        "mse",
-        path,
-        "--col",
-        "predictions=p",
-        "--col",
-        "targets=y",
-        "--engine",
-        "dask",
-        "--scheduler",
-        scheduler,
-    )
+    local = run("compute", "mse", path, *PICK)
+    engine = run("compute", "mse", path, *ON_ENGINE(scheduler))
     assert engine.code == local.code == 2 and engine.stdout == ""
     assert engine.stderr == local.stderr
     assert "part-001.csv" in engine.stderr and "'oops'" in engine.stderr
@@ -246,21 +225,7 @@ def test_check_gates_on_the_engine(tmp_path, scheduler, run):
     frame = _frame(np.random.default_rng(8), 5_000)
     path = write_dataset(tmp_path / "d", frame, 4, hive="region")
     mse = float(((frame.p - frame.y) ** 2).mean())
-    args = [
-        "check",
-        "mse",
-        path,
-        "--col",
-        "predictions=p",
-        "--col",
-        "targets=y",
-        "--engine",
-        "dask",
-        "--scheduler",
-        scheduler,
-        "-o",
-        "json",
-    ]
+    args = ["check", "mse", path, *ON_ENGINE(scheduler), "-o", "json"]
     assert run(*args, "--max", f"mse={mse * 1.001}").code == 0
     failed = run(*args, "--max", f"mse={mse * 0.999}", "--group-by", "region")
     assert failed.code == 1
@@ -325,17 +290,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, run, monkeypatch):
     path = write_dataset(tmp_path / "d", frame, 1)
     monkeypatch.setenv("LOSSCLI_DASK_TIMEOUT", "1s")
     result = run(
-        "compute",
-        "mse",
-        path,
-        "--col",
-        "predictions=p",
-        "--col",
-        "targets=y",
-        "--engine",
-        "dask",
-        "--scheduler",
-        "tcp://127.0.0.1:9",
+        "compute", "mse", path, *PICK, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"
     )
     assert result.code == 2 and result.stdout == ""
     assert result.stderr.startswith(
@@ -347,9 +302,7 @@ def test_without_dask_the_engine_names_the_extra(tmp_path, run, monkeypatch):
     frame = _frame(np.random.default_rng(14), 100)
     path = write_dataset(tmp_path / "d", frame, 1)
     monkeypatch.setitem(sys.modules, "distributed", None)
-    result = run(
-        "compute", "mse", path, "--col", "predictions=p", "--col", "targets=y", "--engine", "dask"
-    )
+    result = run("compute", "mse", path, *PICK, "--engine", "dask")
     assert result.code == 2
     assert (
         result.stderr.strip()
@@ -523,22 +476,7 @@ def test_on_key_duplicates_are_an_error(tmp_path, scheduler, run):
     pd.DataFrame({"id": [5, 7], "y": [0.0, 1.0], "region": ["x", "x"]}).to_csv(
         targets / "part-009.csv", index=False
     )
-    result = run(
-        "compute",
-        "mse",
-        preds,
-        targets,
-        "--on",
-        "id",
-        "--col",
-        "predictions=p",
-        "--col",
-        "targets=y",
-        "--engine",
-        "dask",
-        "--scheduler",
-        scheduler,
-    )
+    result = run("compute", "mse", preds, targets, "--on", "id", *ON_ENGINE(scheduler))
     assert result.code == 2 and result.stdout == ""
     assert "has 2 duplicate id keys" in result.stderr and "keys must be unique" in result.stderr
 

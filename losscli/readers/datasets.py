@@ -293,7 +293,6 @@ class DatasetTable(Table):
                 f.metadata.num_rows
                 for f in self._scanner.get_fragments()  # footers only
             )
-        self._done = 0
 
     def _parquet_dataset(self) -> Any:
         import pyarrow as pa
