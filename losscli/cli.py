@@ -498,7 +498,8 @@ def compute(
 
     INPUT files fill the loss's inputs in order (predictions, then targets); '-' reads
     stdin; an .npz supplies every input named after one of its arrays. Formats: .csv,
-    .tsv, .csv.gz, .parquet, .npy, .npz.
+    .tsv, .csv.gz, .parquet, .npy, .npz. A directory, a quoted glob or a URL (s3://,
+    gs://, with fsspec) is a dataset of many files; key=value folders become columns.
 
     \b
     Examples:
@@ -513,6 +514,8 @@ def compute(
       losscli compute bce p.parquet y.parquet --reduction none --id sample --out rows.parquet
       losscli compute mae preds.csv targets.csv --worst 5 --id date
       cat preds.csv | losscli compute mae - targets.csv --weights w.csv
+      losscli compute mse 'evals/day=2026-11-*/' --col predictions=p --group-by day
+      losscli compute mse s3://bucket/evals/ --engine dask --scheduler tcp://head:8786
     """
     from losscli.evaluate import evaluate
     from losscli.render import write_results

@@ -200,3 +200,20 @@ def test_text_partitions_come_encoded_and_join_and_group_like_text(tmp_path):
     )
     assert [g.group for g in result.groups] == ["a", "b", "c"]
     assert math.isclose(result.groups[0].value, _mse([frame.iloc[20:40]]), rel_tol=1e-12)
+
+
+def test_a_url_without_its_filesystem_says_what_to_install(run, monkeypatch):
+    import fsspec
+
+    def missing(url, **kwargs):
+        raise ImportError("Install s3fs to access S3")
+
+    monkeypatch.setattr(fsspec.core, "url_to_fs", missing)
+    result = run("compute", "mse", "s3://bucket/evals/", *["--col", "predictions=p"])
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        "losscli: error: s3://bucket/evals/: no filesystem for this URL (Install s3fs to access S3)"
+    )
+    monkeypatch.undo()
+    result = run("compute", "mse", "nosuchfs://bucket/evals/")
+    assert result.code == 2 and "no filesystem for this URL (Protocol not known" in result.stderr
