@@ -442,8 +442,10 @@ def _keyed(tmp_path: Path, seed: int, n: int = 6_000) -> tuple[Path, Path, pd.Da
     return preds, targets, frame
 
 
-def test_on_key_joins_equal_one_process(tmp_path, scheduler):
-    preds, targets, frame = _keyed(tmp_path, 21)
+def test_on_key_joins_equal_one_process(tmp_path, scheduler, monkeypatch):
+    _, _, frame = _keyed(tmp_path, 21)
+    monkeypatch.chdir(tmp_path)  # relative paths: the workers' directory is elsewhere
+    preds, targets = Path("preds"), Path("targets")
     kw = dict(on="id", group_by="region", columns={**COLUMNS, "weights": "w"})
     local = losscli.compute("mse,mae", str(preds), str(targets), **kw)
     engine = losscli.compute(
@@ -504,3 +506,27 @@ def test_urls_reach_the_workers_through_fsspec(tmp_path, scheduler):
     kw = dict(columns=COLUMNS, group_by="region")
     engine = losscli.compute("mse", url, engine="dask", scheduler=scheduler, **kw)
     _same(losscli.compute("mse", str(tmp_path / "d"), **kw), engine)
+
+
+def test_a_plugin_loss_runs_on_the_workers(scheduler, run, monkeypatch):
+    """The plugin file is loaded here; its loss travels to the worker processes."""
+    monkeypatch.chdir(Path(__file__).parents[1] / "sample_data")
+    args = [
+        "compute",
+        "scaled_mae",
+        "partitioned/evals/",
+        "--plugin",
+        "plugins/my_losses.py",
+        "--col",
+        "predictions=forecast",
+        "--col",
+        "targets=y",
+        "-p",
+        "k=2",
+        "-o",
+        "json",
+    ]
+    local = run(*args)
+    engine = run(*args, "--engine", "dask", "--scheduler", scheduler)
+    assert engine.code == local.code == 0, engine.stderr
+    assert _close(engine.value(), local.value())

@@ -19,7 +19,7 @@ from losscli.engines.dask_engine import (
     finish_states,
     run_futures,
 )
-from losscli.engines.partitions import open_dataset
+from losscli.engines.partitions import PartFile, open_dataset, part_file
 from losscli.errors import InputError, UsageError, option
 from losscli.pipeline.sources import open_sources
 from losscli.pipeline.states import RunState, capture
@@ -48,7 +48,7 @@ def _name(table: int, column: str) -> str:
 
 
 def read_frame(
-    file: Any, dataset: Dataset, table: int, wanted: list[str], key: str, labels: frozenset[str]
+    file: PartFile, table: int, wanted: list[str], key: str, labels: frozenset[str]
 ) -> Any:
     """One file's key and columns as a pandas frame (runs on a worker)."""
     import pandas as pd
@@ -56,7 +56,7 @@ def read_frame(
 
     from losscli import labels as label_columns
 
-    source = keyed_file(file, dataset.format, dataset.filesystem)
+    source = file.table()
     if key not in source.columns:
         found = ", ".join(source.columns) or "none"
         raise InputError(
@@ -185,8 +185,7 @@ def evaluate_joined(
         frames = [
             dd.from_map(
                 read_frame,
-                d.files,
-                dataset=d,
+                [part_file(d, f) for f in d.files],
                 table=t,
                 wanted=layout.columns[t],
                 key=key,

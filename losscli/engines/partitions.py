@@ -11,7 +11,7 @@ from typing import Any
 from losscli.errors import InputError, UsageError, option
 from losscli.readers.base import Table
 from losscli.readers.datasets import DataFile, Dataset, discover, keyed_file
-from losscli.records import record
+from losscli.records import record, replace
 
 
 @record(frozen=True)
@@ -21,10 +21,16 @@ class PartFile:
     dataset: str  # the input as given, for messages
     format: str
     filesystem: Any
-    file: DataFile
+    file: DataFile  # local paths absolute: workers need not share this process's directory
+    display: str | None = None
 
     def table(self) -> Table:
-        return keyed_file(self.file, self.format, self.filesystem)
+        return keyed_file(self.file, self.format, self.filesystem, self.shown)
+
+    @property
+    def shown(self) -> str:
+        """The file as messages name it: as the user's path spelled it."""
+        return self.display or self.file.path
 
 
 @record(frozen=True)
@@ -34,7 +40,7 @@ class Partition:
     weights: PartFile | None = None
 
     def describe(self) -> str:
-        return self.inputs[0].file.path
+        return self.inputs[0].shown
 
 
 def open_dataset(path: Any, forced_format: str | None) -> Dataset:
@@ -72,12 +78,18 @@ def partitions(
     paired = [_in_pair_order(d, every[0]) for d in every]
     out = []
     for index in range(len(every[0].files)):
-        files = [
-            PartFile(d.display, d.format, d.filesystem, f[index]) for d, f in zip(every, paired)
-        ]
+        files = [part_file(d, f[index]) for d, f in zip(every, paired)]
         weight_file = files.pop() if weight_set is not None else None
         out.append(Partition(index, files, weight_file))
     return out
+
+
+def part_file(dataset: Dataset, file: DataFile) -> PartFile:
+    """A file of ``dataset`` as a worker opens it."""
+    if dataset.filesystem is not None:
+        return PartFile(dataset.display, dataset.format, dataset.filesystem, file)
+    absolute = replace(file, path=os.path.abspath(file.path))
+    return PartFile(dataset.display, dataset.format, None, absolute, file.path)
 
 
 def _in_pair_order(dataset: Dataset, reference: Dataset) -> list[DataFile]:

@@ -60,9 +60,9 @@ class Dataset:
         return keyed_file(file, self.format, self.filesystem)
 
 
-def keyed_file(file: DataFile, fmt: str, filesystem: Any) -> Table:
+def keyed_file(file: DataFile, fmt: str, filesystem: Any, display: str | None = None) -> Table:
     """One file of a dataset as a table, its partition values as columns."""
-    return KeyedTable(open_file(file.path, fmt, filesystem), file.keys)
+    return KeyedTable(open_file(file.path, fmt, filesystem, display), file.keys)
 
 
 def _format_of(path: str, forced: str | None) -> str | None:
@@ -201,9 +201,10 @@ def discover(path: str, forced_format: str | None = None) -> Dataset:
     return Dataset(path, next(iter(formats)), files, filesystem, partition_columns, base)
 
 
-def open_file(path: str, fmt: str, filesystem: Any) -> Table:
+def open_file(path: str, fmt: str, filesystem: Any, display: str | None = None) -> Table:
     """One data file, local or on ``filesystem`` (CSV from elsewhere is copied locally)."""
-    display = path if filesystem is None else filesystem.unstrip_protocol(path)
+    if display is None:
+        display = path if filesystem is None else filesystem.unstrip_protocol(path)
     if fmt == "parquet":
         from losscli.readers.parquet_reader import ParquetTable
 
