@@ -304,8 +304,8 @@ engine_options = _apply(
     click.option(
         "--scheduler",
         metavar="ADDRESS",
-        help="With --engine dask, the scheduler to join (tcp://host:8786); default: a local "
-        "cluster sized to this machine.",
+        help="With --engine dask, the scheduler to join (tcp://host:8786, or a scheduler "
+        "file); default: $DASK_SCHEDULER_ADDRESS, else a local cluster sized to this machine.",
     ),
 )
 

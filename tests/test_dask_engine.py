@@ -530,3 +530,34 @@ def test_a_plugin_loss_runs_on_the_workers(scheduler, run, monkeypatch):
     engine = run(*args, "--engine", "dask", "--scheduler", scheduler)
     assert engine.code == local.code == 0, engine.stderr
     assert _close(engine.value(), local.value())
+
+
+def test_the_scheduler_from_a_scheduler_file_or_dasks_setting(tmp_path, scheduler, run):
+    import dask
+    from distributed import Client
+
+    frame = _frame(np.random.default_rng(41), 3_000)
+    path = write_dataset(tmp_path / "d", frame, 3)
+    expected = float(((frame.p - frame.y) ** 2).mean())
+    with Client(scheduler) as client:
+        client.write_scheduler_file(str(tmp_path / "scheduler.json"))
+    by_file = run(
+        "compute",
+        "mse",
+        path,
+        *PICK,
+        "--engine",
+        "dask",
+        "--scheduler",
+        tmp_path / "scheduler.json",
+        "-o",
+        "json",
+        "--progress",
+    )
+    assert by_file.code == 0, by_file.stderr
+    assert math.isclose(by_file.value(), expected, rel_tol=1e-12)
+    with dask.config.set({"scheduler-address": scheduler}):  # what $DASK_SCHEDULER_ADDRESS sets
+        from losscli.engines.dask_engine import cluster
+
+        with cluster(None) as client:
+            assert client.scheduler.address == scheduler

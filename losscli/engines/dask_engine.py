@@ -116,10 +116,14 @@ def run_futures(futures: list[Any], names: Sequence[str]) -> list[Any]:
     The first failing one (in order) ends the run with its error; a task whose workers kept
     dying is a clear error, never a result computed without it.
     """
-    from distributed import wait
+    from distributed import as_completed
+
+    from losscli.progress import task
 
     try:
-        wait(futures)
+        with task("files evaluated on Dask", len(futures)) as bar:
+            for _ in as_completed(futures):
+                bar.advance(1)
         for name, future in zip(names, futures):
             if future.status == "error":
                 _raise_for(name, future)
@@ -145,15 +149,19 @@ def _raise_for(name: str, future: Any) -> None:
 
 @contextlib.contextmanager
 def cluster(address: str | None) -> Iterator[Any]:
-    """A client of the cluster at ``address``, or of a local cluster sized to this machine
-    that starts and stops with the command."""
+    """A client of the cluster at ``address`` (or in a scheduler file; default: Dask's
+    ``scheduler-address`` setting, e.g. $DASK_SCHEDULER_ADDRESS), else of a local cluster
+    sized to this machine that starts and stops with the command."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise UsageError(f"{option('engine', 'dask')} needs Dask: {INSTALL}") from None
+    address = address or dask.config.get("scheduler-address", None)
     if address is not None:
+        where = {"scheduler_file": address} if os.path.isfile(address) else {"address": address}
         try:
-            client = Client(address, timeout=_timeout())
+            client = Client(**where, timeout=_timeout())
         except (OSError, TimeoutError, ValueError) as exc:
             raise EngineError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
         with client:
