@@ -27,6 +27,8 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
 
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
+        if pa.types.is_integer(column.type) and not column.null_count:
+            return encode(to_numpy(column, "labels"))  # NumPy's path: a table lookup
         if pa.types.is_dictionary(column.type) and not column.null_count:
             # Already encoded (partition values): the codes as they are, no hashing.
             labels = [None if _blank(v) else v for v in column.dictionary.to_pylist()]

@@ -9,6 +9,11 @@ import numpy as np
 from losscli.records import field, record
 
 
+# Chunk sums kept before they are added up (exactly, rounded once) into one: memory stays
+# bounded per partial (and per group) however many chunks a file has.
+COMPACT_AT = 32
+
+
 def weight_scale(weights: np.ndarray | None) -> float:
     """What a chunk's weights are divided by before summing: their largest value, so that
     weights near the float64 limits (1e308, 5e-324) neither overflow nor lose digits."""
@@ -27,7 +32,8 @@ class Partial:
     ``m`` defaults to the values and ``r`` to 1 (see ``registry.Rows``). Each chunk's sums
     are taken with its weights divided by ``scales[k]`` and combined relative to the largest
     scale; chunk sums are added with ``math.fsum``, so the result does not depend on how
-    rows were chunked beyond the last bit of each chunk's sum.
+    rows were chunked beyond the last bit of each chunk's sum (and of the exact sum of every
+    ``COMPACT_AT`` chunks, which replaces them: memory stays bounded).
     """
 
     sums: list[float] = field(default_factory=list)
@@ -85,6 +91,11 @@ class Partial:
         self.scales.append(float(scale))
         self.count += int(count)
         self.counted += int(count if counted is None else counted)
+        if len(self.sums) >= COMPACT_AT:  # bounded memory whatever the number of chunks
+            compact = self.compacted()
+            self.sums, self.numerators = compact.sums, compact.numerators
+            self.denominators, self.weights = compact.denominators, compact.weights
+            self.scales = compact.scales
 
     def merge(self, other: Partial) -> Partial:
         return Partial(
