@@ -8,7 +8,6 @@ import numpy as np
 
 from losscli.records import field, record
 
-
 # Chunk sums kept before they are added up (exactly, rounded once) into one: memory stays
 # bounded per partial (and per group) however many chunks a file has.
 COMPACT_AT = 32
