@@ -86,3 +86,26 @@ def test_nan_skip_when_a_whole_chunk_of_2d_rows_is_dropped():
     assert result.results[0].n == 6
     assert result.results[0].value == pytest.approx(np.mean(p[keep] ** 2), rel=1e-14)
     assert result.warnings == ["skipped 4 of 10 rows with NaN, inf or missing values"]
+
+
+def test_partial_sums_stay_bounded_and_exact_over_many_chunks():
+    """10,000 chunks: the kept chunk sums never exceed COMPACT_AT, and the mean and the
+    weighted sum agree with math.fsum over every row to the last bits."""
+    import math
+
+    from losscli.pipeline.partial import COMPACT_AT, Partial
+
+    rng = np.random.default_rng(0)
+    partial, values, weights = Partial(), [], []
+    for _ in range(10_000):
+        v = rng.lognormal(sigma=3.0, size=7)
+        w = rng.uniform(0.1, 10.0, size=7)
+        partial.add(v, w)
+        assert len(partial.sums) < COMPACT_AT
+        values.append(v)
+        weights.append(w)
+    v, w = np.concatenate(values), np.concatenate(weights)
+    expected = math.fsum(v * w) / math.fsum(w)
+    assert partial.mean() == pytest.approx(expected, rel=1e-14)
+    assert partial.weighted_sum == pytest.approx(math.fsum(v * w), rel=1e-14)
+    assert partial.count == 70_000
