@@ -560,3 +560,14 @@ def test_the_scheduler_from_a_scheduler_file_or_dasks_setting(tmp_path, schedule
 
         with cluster(None) as client:
             assert client.scheduler.address == scheduler
+
+
+def test_weights_from_a_dataset_of_their_own(tmp_path, scheduler):
+    frame = _frame(np.random.default_rng(51), 4_000)
+    data = write_dataset(tmp_path / "data", frame[["p", "y"]], 4)
+    weights = write_dataset(tmp_path / "weights", frame[["w"]], 4, fmt="csv")
+    kw = dict(columns=COLUMNS, weights=str(weights))
+    engine = losscli.compute("mse", str(data), engine="dask", scheduler=scheduler, **kw)
+    _same(losscli.compute("mse", str(data), **kw), engine)
+    expected = np.average((frame.p - frame.y) ** 2, weights=frame.w)
+    assert math.isclose(engine.value, expected, rel_tol=1e-12)
