@@ -109,3 +109,25 @@ def test_partial_sums_stay_bounded_and_exact_over_many_chunks():
     assert partial.mean() == pytest.approx(expected, rel=1e-14)
     assert partial.weighted_sum == pytest.approx(math.fsum(v * w), rel=1e-14)
     assert partial.count == 70_000
+
+
+def test_group_values_equal_each_groups_rows_alone_in_any_chunking():
+    """Group sums (compensated, kept as arrays) against the plain sums of each group's rows
+    evaluated alone: weights over 200 orders of magnitude, one-group and many-group chunks."""
+    import losscli
+
+    rng = np.random.default_rng(3)
+    n = 3_000
+    predictions, targets = rng.normal(size=n), rng.normal(size=n)
+    weights = np.exp(rng.uniform(-230, 230, size=n))
+    groups = np.repeat(rng.integers(0, 40, size=n // 100), 100)  # runs of one group
+    groups[::7] = rng.integers(0, 40, size=len(groups[::7]))  # and mixed chunks
+    for chunk_rows in (13, 100, 1_000):
+        result = losscli.compute(
+            "mse", predictions, targets, weights=weights, group_by=groups, chunk_rows=chunk_rows
+        )
+        for group in result.groups:
+            mine = groups == group.group
+            alone = losscli.compute("mse", predictions[mine], targets[mine], weights=weights[mine])
+            assert group.value == pytest.approx(alone.value, rel=1e-12), (chunk_rows, group.group)
+            assert group.n == int(mine.sum())

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.pipeline.partial import Partial, weight_scale
+from losscli.pipeline.partial import GroupPartials, Partial, weight_scale
 from losscli.records import record
 from losscli.registry import Reducer, Rows
 
@@ -43,7 +43,8 @@ class Accumulator:
         self.reducer = reducer
         self.reduction = reduction
         self.overall = Partial()
-        self.groups: list[Partial] = []
+        self.groups = GroupPartials()
+        self.merged: list[Partial] | None = None  # group partials merged from partitions
         # One accumulator a column when the reduction is column-wise (Reducer.column_finalize).
         self.columns: list[Accumulator] = []
 
@@ -67,13 +68,29 @@ class Accumulator:
         if not len(codes):
             return
         low, high = int(codes.min()), int(codes.max())
-        self.groups += [Partial() for _ in range(high + 1 - len(self.groups))]
-        if low == high:  # one group in the chunk (a file of a partitioned dataset): plain sums
-            self.groups[low].add(values, weights, rows.means, rows.norms)
-            return
-        k = high + 1
         scale = weight_scale(weights)
         w = None if weights is None else weights / scale
+        norms = None if rows.norms is None else np.broadcast_to(rows.norms, codes.shape)
+        if low == high:  # one group in the chunk (a file of a partitioned dataset): plain sums
+
+            def total(x: Any) -> float:
+                x = np.broadcast_to(x, codes.shape)
+                return float(np.sum(x)) if w is None else float(np.dot(w, x))
+
+            value_sum = total(values)
+            weight = float(len(codes)) if w is None else float(np.sum(w))
+            quantities = np.array(
+                [
+                    value_sum,
+                    value_sum if rows.means is None else total(rows.means),
+                    weight if norms is None else total(norms),
+                    weight,
+                ]
+            )
+            kept = len(codes) if norms is None else int(np.count_nonzero(norms))
+            self.groups.add(low, quantities, len(codes), kept, scale)
+            return
+        k = high + 1
         counts = np.bincount(codes, minlength=k)
 
         def per_group(x: Any) -> np.ndarray:
@@ -81,34 +98,34 @@ class Accumulator:
             return np.bincount(codes, weights=x if w is None else x * w, minlength=k)
 
         sums = per_group(values)
-        numerators = sums if rows.means is None else per_group(rows.means)
-        totals: np.ndarray = (
-            counts.astype(np.float64) if w is None else np.bincount(codes, weights=w, minlength=k)
+        totals = counts.astype(np.float64) if w is None else np.bincount(codes, w, minlength=k)
+        quantities = np.stack(
+            [
+                sums,
+                sums if rows.means is None else per_group(rows.means),
+                totals if norms is None else per_group(norms),
+                totals,
+            ]
         )
-        denominators = totals if rows.norms is None else per_group(rows.norms)
         counted = counts
-        if rows.norms is not None:
-            nonzero = np.broadcast_to(rows.norms, codes.shape) != 0
-            counted = np.bincount(codes, weights=nonzero, minlength=k).astype(np.int64)
-        for g in np.flatnonzero(counts).tolist():
-            self.groups[g].add_sums(
-                sums[g], numerators[g], denominators[g], totals[g], counts[g], scale, counted[g]
-            )
+        if norms is not None:
+            counted = np.bincount(codes, weights=norms != 0, minlength=k).astype(np.int64)
+        self.groups.add(slice(0, k), quantities, counts, counted, scale)
 
     def state(self, labels: list[Any]) -> LossState:
         """The sums so far, compacted, with groups keyed by their labels (``labels[code]``)."""
         return LossState(
             self.overall.compacted(),
-            {labels[g]: p.compacted() for g, p in enumerate(self.groups) if p.count},
+            {labels[g]: self.group(g) for g in self._present()},
             [c.state(labels) for c in self.columns],
         )
 
     def absorb(self, state: LossState, codes: dict[Any, int]) -> None:
         """Take over the sums of ``state`` (merged from partitions); ``codes``: label -> id."""
         self.overall = state.overall
-        self.groups = [Partial() for _ in range(len(codes))]
+        self.merged = [Partial() for _ in range(len(codes))]
         for label, partial in state.groups.items():
-            self.groups[codes[label]] = partial
+            self.merged[codes[label]] = partial
         if state.columns:
             plain = Reducer(self.reducer.batch_mean)
             self.columns = [Accumulator(plain, self.reduction) for _ in state.columns]
@@ -116,7 +133,14 @@ class Accumulator:
                 accumulator.absorb(column, codes)
 
     def group(self, g: int) -> Partial:
-        return self.groups[g] if g < len(self.groups) else Partial()
+        if self.merged is not None:
+            return self.merged[g] if g < len(self.merged) else Partial()
+        return self.groups.partial(g)
+
+    def _present(self) -> list[int]:
+        if self.merged is not None:
+            return [g for g, p in enumerate(self.merged) if p.count]
+        return self.groups.present()
 
     def reduce(self, partial: Partial) -> float:
         """The loss's value over the rows summed in ``partial``."""

@@ -174,3 +174,68 @@ class Partial:
         if self.counted == 0:
             return math.nan
         return self.scale * (self._relative(self.numerators) / self.counted)
+
+
+class GroupPartials:
+    """The partials of groups 0..k-1 as arrays, added chunk by chunk with compensated
+    (Neumaier) sums: memory is a few numbers a group, and no Python loop runs over groups.
+
+    Rows 0-3 of ``totals`` hold sum w v, sum w m, sum w r and sum w of each group, relative
+    to the largest chunk scale ``top`` (as ``Partial`` keeps them); ``errors`` their
+    running compensation.
+    """
+
+    def __init__(self) -> None:
+        self.totals = np.zeros((4, 0))
+        self.errors = np.zeros((4, 0))
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.counted = np.zeros(0, dtype=np.int64)
+        self.top = 0.0  # no chunk yet
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def _grow(self, k: int) -> None:
+        extra = k - len(self)
+        if extra > 0:
+            self.totals = np.pad(self.totals, ((0, 0), (0, extra)))
+            self.errors = np.pad(self.errors, ((0, 0), (0, extra)))
+            self.counts = np.pad(self.counts, (0, extra))
+            self.counted = np.pad(self.counted, (0, extra))
+
+    def add(
+        self,
+        where: slice | int,
+        quantities: np.ndarray,
+        counts: np.ndarray | int,
+        counted: np.ndarray | int,
+        scale: float,
+    ) -> None:
+        """Add a chunk's per-group sums (4 x groups at ``where``), taken with weights / scale."""
+        stop = where.stop if isinstance(where, slice) else where + 1
+        self._grow(int(stop))
+        if scale > self.top:
+            if self.top > 0:
+                self.totals *= self.top / scale
+                self.errors *= self.top / scale
+            self.top = scale
+        x = quantities if scale == self.top else quantities * (scale / self.top)
+        s = self.totals[:, where]
+        t = s + x
+        self.errors[:, where] += np.where(np.abs(s) >= np.abs(x), (s - t) + x, (x - t) + s)
+        self.totals[:, where] = t
+        self.counts[where] += counts
+        self.counted[where] += counted
+
+    def partial(self, g: int) -> Partial:
+        """Group ``g``'s sums as a ``Partial`` of one entry."""
+        if g >= len(self) or not self.counts[g]:
+            return Partial()
+        v = (self.totals[:, g] + self.errors[:, g]).tolist()
+        return Partial(
+            [v[0]], [v[1]], [v[2]], [v[3]], [self.top], int(self.counts[g]), int(self.counted[g])
+        )
+
+    def present(self) -> list[int]:
+        """The groups with rows."""
+        return np.flatnonzero(self.counts).tolist()
