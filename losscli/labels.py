@@ -50,6 +50,8 @@ def encode(column: Any) -> tuple[np.ndarray, list[Any]]:
         return codes, [*uniques.tolist(), None]
     if array.dtype.kind in "iu" and array.ndim == 1 and len(array):
         low, high = int(array.min()), int(array.max())
+        if low == high:  # one label (a partition's value)
+            return np.zeros(len(array), dtype=np.int64), [low]
         if high - low <= max(1 << 16, 4 * len(array)):  # a table lookup instead of a sort
             offsets = (array - low).astype(np.int64, copy=False)
             present = np.bincount(offsets, minlength=high - low + 1) > 0

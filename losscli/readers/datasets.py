@@ -3,9 +3,9 @@ any filesystem fsspec knows (``s3://``, ``gs://``, ``memory://``, ...).
 
 ``discover`` finds the files (sorted by path) and the partition values their paths hold
 (``date=2026-11-01/part-0.parquet``); ``DatasetTable`` reads them as one table, the
-partition keys becoming columns. Parquet streams through pyarrow's dataset scanner, which
-reads files ahead on every core; CSV files go one after another through the CSV reader,
-which parses each on every core.
+partition keys becoming columns. Parquet goes through pyarrow's dataset reader file by file,
+each decoded on every core with a few batches read ahead (bounded memory); CSV files go one
+after another through the CSV reader, which parses each on every core.
 """
 
 from __future__ import annotations
@@ -361,19 +361,27 @@ class DatasetTable(Table):
                     f"{self.display} column '{name}' holds {describe(dtype)} values; "
                     f"expected numbers (select other columns with {option('columns')})"
                 )
-        try:
-            batches = self._scanner.to_batches(
-                columns=names, batch_size=min(chunk_rows, 1 << 30), use_threads=True
-            )
-            for batch in batches:
-                yield {
-                    n: batch.column(n)
-                    if n in labels
-                    else to_numpy(batch.column(n), f"{self.display} column '{n}'")
-                    for n in names
-                }
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-            raise InputError(f"{self.display}: cannot read ({exc})") from None
+        # File by file, each decoded on every core with a few batches read ahead: a scan of
+        # the whole dataset keeps reading ahead while a slow consumer (many groups) works,
+        # and its memory grows with the number of files.
+        for fragment in self._scanner.get_fragments():
+            try:
+                batches = fragment.to_batches(
+                    schema=schema,
+                    columns=names,
+                    batch_size=min(chunk_rows, 1 << 30),
+                    use_threads=True,
+                    batch_readahead=4,
+                )
+                for batch in batches:
+                    yield {
+                        n: batch.column(n)
+                        if n in labels
+                        else to_numpy(batch.column(n), f"{fragment.path} column '{n}'")
+                        for n in names
+                    }
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+                raise InputError(f"{fragment.path}: cannot read ({exc})") from None
 
 
 def _concatenate(parts: list[Any]) -> Any:
