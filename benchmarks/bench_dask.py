@@ -18,7 +18,8 @@ reused. Every number is a whole ``losscli`` process as a user runs it:
 
 Each of these also runs with ``--group-by day`` (10 groups) and ``--group-by bucket``
 (1,000 groups). After one warm-up run of every command, each round runs all of them in turn;
-the table gives the median wall time and its ratio to the bare read of the same round.
+the table gives the median wall time, its ratio to the bare read of the same round, and the
+highest peak memory of the command's own process (a local cluster's workers not counted).
 It ends with what one partition sends back (pickled ``RunState`` bytes) by number of groups.
 """
 
@@ -136,13 +137,18 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def measure(cmd: list[str]) -> float:
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of the command's own process (a local cluster's
+    worker processes are not counted)."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr}")
-    return elapsed
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def bare_read(folder: Path) -> list[str]:
@@ -209,11 +215,13 @@ def main() -> None:
             measure(cmd)  # warm-up
         walls: dict[str, list[float]] = {k: [] for k in commands}
         ratios: dict[str, list[float]] = {k: [] for k in commands}
+        peaks: dict[str, float] = dict.fromkeys(commands, 0.0)
         for _ in range(args.rounds):
             this_round = {name: measure(cmd) for name, cmd in commands.items()}
-            for name, wall in this_round.items():
+            for name, (wall, peak) in this_round.items():
                 walls[name].append(wall)
-                ratios[name].append(wall / this_round["read"])
+                ratios[name].append(wall / this_round["read"][0])
+                peaks[name] = max(peaks[name], peak)
     finally:
         for cluster in clusters.values():
             cluster.close()
@@ -221,12 +229,12 @@ def main() -> None:
         f"\n{args.rows:,} rows in {DAYS * FILES_PER_DAY} Parquet files, "
         f"{os.cpu_count()} cores, {args.rounds} rounds\n"
     )
-    print("| command | wall (s) | x read |")
-    print("|---|---:|---:|")
+    print("| command | wall (s) | x read | peak MiB |")
+    print("|---|---:|---:|---:|")
     for name in commands:
         print(
             f"| {name} | {statistics.median(walls[name]):.2f} | "
-            f"{statistics.median(ratios[name]):.2f} |"
+            f"{statistics.median(ratios[name]):.2f} | {peaks[name]:.0f} |"
         )
     print("\n| groups | bytes a partition sends back (mse) |")
     print("|---|---:|")
