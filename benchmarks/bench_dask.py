@@ -37,15 +37,13 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_compute  # noqa: E402 - beside this file
+
 PY = sys.executable
 DAYS = 10
 FILES_PER_DAY = 10
 BUCKETS = 1000
-
-
-def _losscli() -> list[str]:
-    script = shutil.which("losscli")
-    return [script] if script else [PY, "-m", "losscli"]
 
 
 def write(folder: Path, rows: int) -> None:
@@ -140,15 +138,7 @@ class Cluster:
 def measure(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of the command's own process (a local cluster's
     worker processes are not counted)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    return bench_compute.measure(cmd, dict(os.environ))
 
 
 def bare_read(folder: Path) -> list[str]:
@@ -185,7 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_dataset(args.folder, args.rows)
     base = [
-        *_losscli(),
+        *bench_compute._losscli(),
         "compute",
         "mse",
         str(args.folder),
