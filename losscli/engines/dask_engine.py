@@ -19,7 +19,7 @@ from losscli.engines.partitions import Partition, partitions
 from losscli.errors import LossCliError, UsageError, option
 from losscli.pipeline.sources import open_sources
 from losscli.pipeline.states import RunState, capture, restore
-from losscli.records import replace
+from losscli.records import record, replace
 from losscli.requests import Options, Request
 from losscli.results import Evaluation
 
@@ -75,7 +75,7 @@ def evaluate_on_dask(
     parts = partitions(inputs, options.weights, options.format)
     stages = _client_stages(requests, parts[0], options)
     with cluster(options.scheduler) as client:
-        states = run_partitions(client, evaluate_partition, parts, requests, options)
+        states = run_partitions(client, parts, requests, options)
     return finish_states(stages, states)
 
 
@@ -98,15 +98,24 @@ def finish_states(stages: Any, states: list[RunState]) -> Evaluation:
     return finish(stages, restore(stages, merged))
 
 
+@record(frozen=True)
+class Job:
+    """What every task of a run shares: sent to each worker once, not with every task."""
+
+    requests: list[Request]
+    options: Options
+
+
+def evaluate_job_partition(partition: Partition, job: Job) -> RunState:
+    return evaluate_partition(partition, job.requests, job.options)
+
+
 def run_partitions(
-    client: Any,
-    function: Any,
-    parts: Sequence[Partition],
-    requests: Sequence[Request],
-    options: Options,
+    client: Any, parts: Sequence[Partition], requests: Sequence[Request], options: Options
 ) -> list[RunState]:
-    """``function(part, requests=, options=)`` for every part on the cluster, in part order."""
-    futures = client.map(function, parts, requests=list(requests), options=options, pure=False)
+    """Every part's state from the cluster, in part order."""
+    job = client.scatter(Job(list(requests), options), broadcast=True, hash=False)
+    futures = client.map(evaluate_job_partition, parts, job=job, pure=False)
     return run_futures(futures, [part.describe() for part in parts])
 
 

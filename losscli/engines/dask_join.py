@@ -13,6 +13,7 @@ from typing import Any
 
 from losscli.engines.dask_engine import (
     INSTALL,
+    Job,
     _check_supported,
     _local,
     cluster,
@@ -73,9 +74,7 @@ def read_frame(
     return pd.DataFrame(out)
 
 
-def evaluate_frame(
-    frame: Any, index: int, requests: Sequence[Request], options: Options, layout: Layout
-) -> RunState:
+def evaluate_frame(frame: Any, index: int, job: Job, layout: Layout) -> RunState:
     """One merged partition's state (runs on a worker)."""
     import pyarrow as pa
 
@@ -92,8 +91,8 @@ def evaluate_frame(
             )
         tables.append(ArrayTable(data, display))
     weights = tables.pop() if layout.weights else None
-    local = _local(replace(options, on=None, how="exact"), weights)
-    stages = read_sources(requests, open_sources(tables, local), local)
+    local = _local(replace(job.options, on=None, how="exact"), weights)
+    stages = read_sources(job.requests, open_sources(tables, local), local)
     state = capture(stages, index)
     if state.rows.first_bad is not None:  # a row number means nothing after a shuffle
         _, name, origin = state.rows.first_bad
@@ -208,9 +207,9 @@ def evaluate_joined(
         repeated = values[len(frames) : 2 * len(frames)]
         notes = _key_report(counts_found, int(values[-1]), repeated, layout.displays, options)
         pieces = merged.to_delayed()
+        shared = dask.delayed(Job(list(requests), options))  # one node, sent once
         tasks = [
-            dask.delayed(evaluate_frame)(piece, k, requests, options, layout)
-            for k, piece in enumerate(pieces)
+            dask.delayed(evaluate_frame)(piece, k, shared, layout) for k, piece in enumerate(pieces)
         ]
         states = run_futures(
             client.compute(tasks), [f"joined partition {k}" for k in range(len(tasks))]
