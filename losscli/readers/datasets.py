@@ -165,7 +165,7 @@ def discover(path: str, forced_format: str | None = None) -> Dataset:
     for name in found:
         relative = posixpath.relpath(name.replace(os.sep, "/"), base.replace(os.sep, "/"))
         relative = posixpath.basename(name) if relative.startswith("..") else relative
-        if _hidden(relative):
+        if _hidden(relative) and name != inner:  # a file named directly is read whatever its name
             continue
         fmt = _format_of(name, forced_format)
         if fmt is None:
