@@ -571,3 +571,20 @@ def test_weights_from_a_dataset_of_their_own(tmp_path, scheduler):
     _same(losscli.compute("mse", str(data), **kw), engine)
     expected = np.average((frame.p - frame.y) ** 2, weights=frame.w)
     assert math.isclose(engine.value, expected, rel_tol=1e-12)
+
+
+def test_the_number_of_workers_changes_no_bit(tmp_path, scheduler):
+    """States are merged in file order, so one worker and two give the same bits."""
+    from distributed import LocalCluster
+
+    frame = _frame(np.random.default_rng(61), 20_000)
+    path = str(write_dataset(tmp_path / "d", frame, 6, hive="region"))
+    kw = dict(columns={**COLUMNS, "weights": "w"}, group_by="region", ci=0.9, bootstrap=200)
+    two = losscli.compute("mse,mae", path, engine="dask", scheduler=scheduler, **kw)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=logging.CRITICAL
+    ) as single:
+        one = losscli.compute(
+            "mse,mae", path, engine="dask", scheduler=single.scheduler_address, **kw
+        )
+    assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
