@@ -147,7 +147,8 @@ class _Stages:
         self.sums = options.reduction == "sum"
         self.convention = options.convention
         self.collect = collect
-        self.preparer = Preparer(plan.specs, losses, plan.origins, options.nan)
+        first_row = next(iter(plan.bindings.values())).table.first_row
+        self.preparer = Preparer(plan.specs, losses, plan.origins, options.nan, first_row)
         self.diagnostics = Diagnostics(losses, plan.origins, options.convention)
         self.accumulators = [Accumulator(r, options.reduction) for r in reducers]
         self.rows_to: RowSink = RowBuffer() if rows_to is None else rows_to

@@ -588,3 +588,44 @@ def test_the_number_of_workers_changes_no_bit(tmp_path, scheduler):
             "mse,mae", path, engine="dask", scheduler=single.scheduler_address, **kw
         )
     assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
+
+
+def test_one_big_file_is_cut_by_row_groups(tmp_path, scheduler, run, monkeypatch):
+    """A single Parquet file of each input: consecutive row groups are the parts; values and
+    the row a message names are those of one process."""
+    from losscli.engines import partitions as parts_module
+
+    monkeypatch.setattr(parts_module, "ROWS_PER_PART", 1_000)
+    frame = _frame(np.random.default_rng(71), 5_000)
+    pq.write_table(
+        pa.Table.from_pandas(frame[["p", "w"]]), tmp_path / "p.parquet", row_group_size=500
+    )
+    pq.write_table(pa.Table.from_pandas(frame[["y"]]), tmp_path / "y.parquet", row_group_size=500)
+    inputs = [str(tmp_path / "p.parquet"), str(tmp_path / "y.parquet")]
+    parts = parts_module.partitions(inputs, None)
+    assert [p.inputs[0].row_groups for p in parts] == [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
+    kw = dict(columns={**COLUMNS, "weights": "w"})
+    engine = losscli.compute("mse,mae", *inputs, engine="dask", scheduler=scheduler, **kw)
+    _same(losscli.compute("mse,mae", *inputs, **kw), engine)
+    frame.loc[2_345, "p"] = np.nan
+    pq.write_table(
+        pa.Table.from_pandas(frame[["p", "w"]]), tmp_path / "p.parquet", row_group_size=500
+    )
+    local = run("compute", "mse", *inputs, "--col", "predictions=p")
+    on_engine = run(
+        "compute",
+        "mse",
+        *inputs,
+        "--col",
+        "predictions=p",
+        "--engine",
+        "dask",
+        "--scheduler",
+        scheduler,
+    )
+    assert on_engine.code == local.code == 2
+    assert on_engine.stderr == local.stderr
+    assert "the first at row 2346 of predictions" in on_engine.stderr
+    # different row groups in the two files: one part, still right
+    pq.write_table(pa.Table.from_pandas(frame[["y"]]), tmp_path / "y.parquet", row_group_size=700)
+    assert len(parts_module.partitions(inputs, None)) == 1

@@ -23,9 +23,11 @@ class PartFile:
     filesystem: Any
     file: DataFile  # local paths absolute: workers need not share this process's directory
     display: str | None = None
+    row_groups: tuple[int, ...] | None = None  # a slice of a big Parquet file
 
     def table(self) -> Table:
-        return keyed_file(self.file, self.format, self.filesystem, self.shown)
+        groups = None if self.row_groups is None else list(self.row_groups)
+        return keyed_file(self.file, self.format, self.filesystem, self.shown, groups)
 
     @property
     def shown(self) -> str:
@@ -40,7 +42,11 @@ class Partition:
     weights: PartFile | None = None
 
     def describe(self) -> str:
-        return self.inputs[0].shown
+        first = self.inputs[0]
+        if first.row_groups is None:
+            return first.shown
+        groups = first.row_groups
+        return f"{first.shown} (row groups {groups[0]}-{groups[-1]})"
 
 
 def open_dataset(path: Any, forced_format: str | None) -> Dataset:
@@ -76,12 +82,53 @@ def partitions(
             f"files, or join them with {option('on', 'KEY')}"
         )
     paired = [_in_pair_order(d, every[0]) for d in every]
+    pairs = [
+        [part_file(d, f[index]) for d, f in zip(every, paired)]
+        for index in range(len(every[0].files))
+    ]
+    if len(pairs) == 1:  # one big file (a file of each input): its row groups are the parts
+        pairs = _row_group_slices(pairs[0])
     out = []
-    for index in range(len(every[0].files)):
-        files = [part_file(d, f[index]) for d, f in zip(every, paired)]
+    for index, files in enumerate(pairs):
         weight_file = files.pop() if weight_set is not None else None
         out.append(Partition(index, files, weight_file))
     return out
+
+
+ROWS_PER_PART = 1 << 20  # consecutive row groups of a big file evaluated together
+
+
+def _row_group_slices(files: list[PartFile]) -> list[list[PartFile]]:
+    """One Parquet file of each input cut into slices of consecutive row groups, when every
+    file has the same row groups (else the files as they are: one part)."""
+    if any(f.format != "parquet" for f in files):
+        return [files]
+    layouts = []
+    for f in files:
+        import pyarrow.parquet as pq
+
+        try:
+            if f.filesystem is None:
+                metadata = pq.read_metadata(f.file.path)
+            else:
+                with f.filesystem.open(f.file.path, "rb") as stream:
+                    metadata = pq.read_metadata(stream)
+        except Exception:  # noqa: BLE001 - the worker reports an unreadable file properly
+            return [files]
+        layouts.append([metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)])
+    if len(layouts[0]) < 2 or any(layout != layouts[0] for layout in layouts):
+        return [files]
+    slices: list[list[int]] = [[]]
+    rows = 0
+    for group, size in enumerate(layouts[0]):
+        if rows >= ROWS_PER_PART:
+            slices.append([])
+            rows = 0
+        slices[-1].append(group)
+        rows += size
+    if len(slices) == 1:
+        return [files]
+    return [[replace(f, row_groups=tuple(groups)) for f in files] for groups in slices]
 
 
 def part_file(dataset: Dataset, file: DataFile) -> PartFile:

@@ -89,8 +89,10 @@ class Preparer:
         losses: Sequence[Loss],
         origins: Mapping[str, str],
         nan: str,
+        first_row: int = 0,
     ) -> None:
         self.specs = specs
+        self.first_row = first_row  # the file's row number of the first row read
         self.losses = losses
         self.origins = origins
         self.nan = nan
@@ -111,7 +113,7 @@ class Preparer:
         ids = chunk.pop(ROW_ID, None)
         arrays = self._declared(chunk)
         n = len(next(iter(arrays.values())))
-        start = self.rows
+        start = self.first_row + self.rows
         self.rows += n
         codes = None if group_column is None else self.groups.codes(group_column)
         bad = self._nonfinite_rows(arrays, start)

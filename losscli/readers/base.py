@@ -30,6 +30,7 @@ class Table:
     columns: list[str]
     n_rows: int | None = None
     column_word = "column"  # what the file calls its named parts, for messages
+    first_row = 0  # rows of the file before this table's first (a slice of row groups)
 
     def read_size(self) -> tuple[float | None, str]:
         """How much a full read covers, for progress: (rows, "rows") or (bytes, "bytes")."""

@@ -60,9 +60,16 @@ class Dataset:
         return keyed_file(file, self.format, self.filesystem)
 
 
-def keyed_file(file: DataFile, fmt: str, filesystem: Any, display: str | None = None) -> Table:
-    """One file of a dataset as a table, its partition values as columns."""
-    return KeyedTable(open_file(file.path, fmt, filesystem, display), file.keys)
+def keyed_file(
+    file: DataFile,
+    fmt: str,
+    filesystem: Any,
+    display: str | None = None,
+    row_groups: list[int] | None = None,
+) -> Table:
+    """One file of a dataset (or some of its row groups) as a table, its partition values
+    as columns."""
+    return KeyedTable(open_file(file.path, fmt, filesystem, display, row_groups), file.keys)
 
 
 def _format_of(path: str, forced: str | None) -> str | None:
@@ -201,7 +208,13 @@ def discover(path: str, forced_format: str | None = None) -> Dataset:
     return Dataset(path, next(iter(formats)), files, filesystem, partition_columns, base)
 
 
-def open_file(path: str, fmt: str, filesystem: Any, display: str | None = None) -> Table:
+def open_file(
+    path: str,
+    fmt: str,
+    filesystem: Any,
+    display: str | None = None,
+    row_groups: list[int] | None = None,
+) -> Table:
     """One data file, local or on ``filesystem`` (CSV from elsewhere is copied locally)."""
     if display is None:
         display = path if filesystem is None else filesystem.unstrip_protocol(path)
@@ -209,7 +222,7 @@ def open_file(path: str, fmt: str, filesystem: Any, display: str | None = None) 
         from losscli.readers.parquet_reader import ParquetTable
 
         source: Any = path if filesystem is None else filesystem.open(path, "rb")
-        return ParquetTable(source, display)
+        return ParquetTable(source, display, row_groups)
     from losscli.readers.csv_reader import CsvTable
 
     local = path
@@ -231,6 +244,7 @@ class KeyedTable(Table):
         self.columns = [*inner.columns, *(k for k in keys if k not in inner.columns)]
         self.n_rows = inner.n_rows
         self.column_word = inner.column_word
+        self.first_row = inner.first_row
 
     def read_size(self) -> tuple[float | None, str]:
         return self.inner.read_size()

@@ -16,8 +16,11 @@ from losscli.readers.base import Labels, Table
 
 
 class ParquetTable(Table):
-    def __init__(self, path: str, display: str) -> None:
+    """A Parquet file, or the rows of some of its row groups (``row_groups``, consecutive)."""
+
+    def __init__(self, path: Any, display: str, row_groups: list[int] | None = None) -> None:
         self.display = display
+        self.row_groups = row_groups
         try:
             self.file = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
         except (pa.ArrowInvalid, OSError) as exc:
@@ -30,7 +33,12 @@ class ParquetTable(Table):
                 f"{display}: the file names column '{repeated[0][0]}' {repeated[0][1]} times; "
                 "column names must be unique"
             )
-        self.n_rows = self.file.metadata.num_rows
+        metadata = self.file.metadata
+        self.n_rows = metadata.num_rows
+        if row_groups is not None:
+            sizes = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+            self.n_rows = sum(sizes[g] for g in row_groups)
+            self.first_row = sum(sizes[: row_groups[0]]) if row_groups else 0
 
     def _check(self, names: list[str], labels: Labels) -> None:
         for name in names:
@@ -46,7 +54,10 @@ class ParquetTable(Table):
     def _read_columns(self, names: list[str], labels: Labels) -> dict[str, np.ndarray]:
         self._check(names, labels)
         try:
-            table = self.file.read(columns=names)
+            if self.row_groups is None:
+                table = self.file.read(columns=names)
+            else:
+                table = self.file.read_row_groups(self.row_groups, columns=names)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
         return {n: self._column(table.column(n), n, labels) for n in names}
@@ -61,7 +72,10 @@ class ParquetTable(Table):
     ) -> Iterator[dict[str, np.ndarray]]:
         self._check(names, labels)
         try:
-            for batch in self.file.iter_batches(batch_size=chunk_rows, columns=names):
+            batches = self.file.iter_batches(
+                batch_size=chunk_rows, columns=names, row_groups=self.row_groups
+            )
+            for batch in batches:
                 yield {n: self._column(batch.column(n), n, labels) for n in names}
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.display}: cannot read ({exc})") from None
