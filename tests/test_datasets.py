@@ -217,3 +217,32 @@ def test_a_url_without_its_filesystem_says_what_to_install(run, monkeypatch):
     monkeypatch.undo()
     result = run("compute", "mse", "nosuchfs://bucket/evals/")
     assert result.code == 2 and "no filesystem for this URL (Protocol not known" in result.stderr
+
+
+def test_read_ahead_keeps_order_passes_errors_and_stops_with_its_consumer():
+    import threading
+    import time
+
+    from losscli.readers.datasets import read_ahead
+
+    assert list(read_ahead(iter(range(100)), 3)) == list(range(100))
+
+    def failing():
+        yield 1
+        raise InputError("part-7.parquet: cannot read (truncated)")
+
+    with pytest.raises(InputError, match="part-7"):
+        list(read_ahead(failing(), 2))
+    produced = []
+
+    def endless():
+        for i in range(10**9):
+            produced.append(i)
+            yield i
+
+    reader = read_ahead(endless(), 2)
+    assert next(reader) == 0
+    reader.close()  # the consumer stops: so does the thread, a few items ahead at most
+    time.sleep(0.5)
+    assert len(produced) <= 5
+    assert not any(t.name == "losscli-read-ahead" for t in threading.enumerate())

@@ -363,7 +363,6 @@ class DatasetTable(Table):
     def _scan(
         self, names: list[str], chunk_rows: int, labels: Labels
     ) -> Iterator[dict[str, np.ndarray]]:
-        import pyarrow as pa
 
         from losscli.readers.arrow_columns import describe, is_numeric, to_numpy
 
@@ -375,9 +374,21 @@ class DatasetTable(Table):
                     f"{self.display} column '{name}' holds {describe(dtype)} values; "
                     f"expected numbers (select other columns with {option('columns')})"
                 )
-        # File by file, each decoded on every core with a few batches read ahead: a scan of
-        # the whole dataset keeps reading ahead while a slow consumer (many groups) works,
+        # File by file, each decoded on every core, with a thread reading a few batches
+        # ahead across files (object storage latency overlaps the work): pyarrow's own
+        # whole-dataset scan keeps reading ahead while a slow consumer (many groups) works,
         # and its memory grows with the number of files.
+        for path, batch in read_ahead(self._batches(schema, names, chunk_rows), READ_AHEAD):
+            yield {
+                n: batch.column(n)
+                if n in labels
+                else to_numpy(batch.column(n), f"{path} column '{n}'")
+                for n in names
+            }
+
+    def _batches(self, schema: Any, names: list[str], chunk_rows: int) -> Iterator[Any]:
+        import pyarrow as pa
+
         for fragment in self._scanner.get_fragments():
             try:
                 batches = fragment.to_batches(
@@ -385,17 +396,53 @@ class DatasetTable(Table):
                     columns=names,
                     batch_size=min(chunk_rows, 1 << 30),
                     use_threads=True,
-                    batch_readahead=4,
+                    batch_readahead=2,
                 )
                 for batch in batches:
-                    yield {
-                        n: batch.column(n)
-                        if n in labels
-                        else to_numpy(batch.column(n), f"{fragment.path} column '{n}'")
-                        for n in names
-                    }
+                    yield fragment.path, batch
             except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
                 raise InputError(f"{fragment.path}: cannot read ({exc})") from None
+
+
+READ_AHEAD = 4  # batches a reading thread keeps ready
+
+
+def read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """``items`` produced by a background thread, at most ``depth`` ahead of the consumer;
+    its exceptions re-raised here. Stopping early (an error, a closed generator) stops it."""
+    import queue
+    import threading
+
+    ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            ready.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="losscli-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
 
 
 def _concatenate(parts: list[Any]) -> Any:
