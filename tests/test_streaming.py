@@ -67,7 +67,7 @@ def test_partial_states_merge_to_the_whole():
     left.add(values[:300], weights[:300])
     right.add(values[300:], weights[300:])
     whole.add(values, weights)
-    merged = left.merge(right)
+    merged = Partial.concat([left, right])
     assert merged.count == whole.count == 1000
     assert merged.mean() == pytest.approx(np.average(values, weights=weights), rel=1e-14)
     assert merged.weighted_sum == pytest.approx(np.dot(values, weights), rel=1e-14)

@@ -96,17 +96,6 @@ class Partial:
             self.denominators, self.weights = compact.denominators, compact.weights
             self.scales = compact.scales
 
-    def merge(self, other: Partial) -> Partial:
-        return Partial(
-            self.sums + other.sums,
-            self.numerators + other.numerators,
-            self.denominators + other.denominators,
-            self.weights + other.weights,
-            self.scales + other.scales,
-            self.count + other.count,
-            self.counted + other.counted,
-        )
-
     @staticmethod
     def concat(partials: list[Partial]) -> Partial:
         """The rows of every partial, in order (``merge`` of many at once)."""
