@@ -125,9 +125,10 @@ class Preparer:
         if keep is not None:
             arrays = {name: a[keep] for name, a in arrays.items()}
         prepared = Prepared(arrays, arrays.pop(WEIGHTS, None), codes, keep, n, start, ids)
-        self._check_weights(prepared)
+        if prepared.weights is not None:
+            _check_weights(prepared.weights, self.origins[WEIGHTS], prepared)
         for name in [k for k in arrays if self.specs[k].kind == "label"]:
-            arrays[name] = self._labels(name, arrays[name], prepared)
+            arrays[name] = _whole_numbers(name, arrays[name], self.origins[name], prepared)
         self.used += prepared.used
         return prepared
 
@@ -174,37 +175,6 @@ class Preparer:
                 bad = rows if bad is None else bad | rows
         return bad
 
-    def _check_weights(self, prepared: Prepared) -> None:
-        weights = prepared.weights
-        if weights is not None and (weights < 0).any():
-            row = prepared.row_number(int(np.argmax(weights < 0)))
-            raise InputError(
-                f"weights ({self.origins[WEIGHTS]}) must be >= 0; row {row} is negative"
-            )
-
-    def _labels(self, name: str, array: np.ndarray, prepared: Prepared) -> np.ndarray:
-        if array.dtype.kind == "f":
-            fractional = _any_per_row(array != np.round(array))
-            if fractional.any():
-                i = int(np.argmax(fractional))
-                value = np.asarray(array[i]).ravel()
-                shown = value[value != np.round(value)][0].item()
-                raise InputError(
-                    f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: "
-                    f"{shown!r} is not a whole number; {name} holds integers"
-                )
-            huge = _any_per_row(np.abs(array) > 2.0**62)
-            if huge.any():
-                i = int(np.argmax(huge))
-                value = np.asarray(array[i]).ravel()
-                shown = value[np.abs(value) > 2.0**62][0].item()
-                raise InputError(
-                    f"{name} ({self.origins[name]}) row {prepared.row_number(i)}: {shown!r} "
-                    f"is too large for an integer; {name} holds integers"
-                )
-            array = array.astype(np.int64)
-        return array
-
     def tally(self) -> RowTally:
         return RowTally(self.rows, self.used, self.bad_rows, self.first_bad)
 
@@ -235,6 +205,38 @@ class Preparer:
         if self.bad_rows:
             return [f"skipped {self.bad_rows} of {self.rows} rows with NaN, inf or missing values"]
         return []
+
+
+def _check_weights(weights: np.ndarray, origin: str, prepared: Prepared) -> None:
+    """Sample weights must not be negative."""
+    if (weights < 0).any():
+        row = prepared.row_number(int(np.argmax(weights < 0)))
+        raise InputError(f"weights ({origin}) must be >= 0; row {row} is negative")
+
+
+def _whole_numbers(name: str, array: np.ndarray, origin: str, prepared: Prepared) -> np.ndarray:
+    """A label input (class indices) as int64: floats must be whole numbers that fit."""
+    if array.dtype.kind == "f":
+        fractional = _any_per_row(array != np.round(array))
+        if fractional.any():
+            i = int(np.argmax(fractional))
+            value = np.asarray(array[i]).ravel()
+            shown = value[value != np.round(value)][0].item()
+            raise InputError(
+                f"{name} ({origin}) row {prepared.row_number(i)}: "
+                f"{shown!r} is not a whole number; {name} holds integers"
+            )
+        huge = _any_per_row(np.abs(array) > 2.0**62)
+        if huge.any():
+            i = int(np.argmax(huge))
+            value = np.asarray(array[i]).ravel()
+            shown = value[np.abs(value) > 2.0**62][0].item()
+            raise InputError(
+                f"{name} ({origin}) row {prepared.row_number(i)}: {shown!r} "
+                f"is too large for an integer; {name} holds integers"
+            )
+        array = array.astype(np.int64)
+    return array
 
 
 def _any_per_row(mask: np.ndarray) -> np.ndarray:
