@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -55,12 +56,35 @@ def _duplicates(
     if not repeated.any():
         return None
     labels_shown = names(uniques[repeated][:EXAMPLES]).tolist()
-    shown = ", ".join(f"{u} ({c} times)" for u, c in zip(labels_shown, counts[repeated][:EXAMPLES]))
-    more = ", ..." if repeated.sum() > EXAMPLES else ""
-    return (
-        f"{table.display} has {int(repeated.sum())} duplicate {key} keys "
-        f"({shown}{more}); keys must be unique"
-    )
+    examples = list(zip(labels_shown, counts[repeated][:EXAMPLES].tolist()))
+    return duplicates_message(table.display, key, examples, int(repeated.sum()))
+
+
+def duplicates_message(display: str, key: str, examples: list[tuple[Any, int]], total: int) -> str:
+    """``total`` keys repeated in ``display``; ``examples``: (key, times) of the first few."""
+    shown = ", ".join(f"{k} ({c} times)" for k, c in examples[:EXAMPLES])
+    more = ", ..." if total > EXAMPLES else ""
+    return f"{display} has {total} duplicate {key} keys ({shown}{more}); keys must be unique"
+
+
+def unmatched_keys(
+    key: str, how: str, matched: int, problems: list[str], dropped: list[str]
+) -> list[str]:
+    """The error for keys missing from some file (``problems``), or with ``how="inner"`` the
+    note of the rows ``dropped``; nothing when every key matched."""
+    if not problems:
+        return []
+    if how != "inner":
+        raise InputError(
+            f"{option('on', key)}: keys do not match: {'; '.join(problems)}; "
+            f"{option('how', 'inner')} evaluates the {matched} matched rows"
+        )
+    if matched == 0:
+        raise InputError(f"{option('on', key)}: no key is in every file")
+    return [
+        f"{option('on', key)} {option('how', 'inner')}: dropped {', '.join(dropped)} "
+        f"without a match; {matched} rows remain"
+    ]
 
 
 def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Table], list[str]]:
@@ -108,19 +132,7 @@ def join(tables: Sequence[Table], key: str, how: str = "exact") -> tuple[list[Ta
                     f"{table.display} has {len(extra)} keys not in every other file "
                     f"({_examples(shown(extra))})"
                 )
-    notes = []
-    if problems:
-        if how != "inner":
-            raise InputError(
-                f"{option('on', key)}: keys do not match: {'; '.join(problems)}; "
-                f"{option('how', 'inner')} evaluates the {len(matched)} matched rows"
-            )
-        if len(matched) == 0:
-            raise InputError(f"{option('on', key)}: no key is in every file")
-        notes.append(
-            f"{option('on', key)} {option('how', 'inner')}: dropped {', '.join(dropped)} "
-            f"without a match; {len(matched)} rows remain"
-        )
+    notes = unmatched_keys(key, how, len(matched), problems, dropped)
     out: list[Table] = []
     for table, values in zip(tables, columns):
         order = np.argsort(values, kind="stable")

@@ -136,34 +136,19 @@ def _plan(
 def _key_report(
     counts: list[int], matched: int, duplicates: list[Any], displays: list[str], options: Options
 ) -> list[str]:
-    """Errors for repeated or unmatched keys (as ``joins.join`` words them); else notes."""
-    key = options.on
+    """Errors for repeated or unmatched keys, worded as in one process; else notes."""
+    from losscli.joins import duplicates_message, unmatched_keys
+
+    key = str(options.on)
     for display, repeated in zip(displays, duplicates):
         if len(repeated):
-            shown = ", ".join(f"{k} ({c} times)" for k, c in list(repeated.items())[:EXAMPLES])
-            more = ", ..." if len(repeated) > EXAMPLES else ""
-            raise InputError(
-                f"{option('on', key)}: {display} has {len(repeated)} duplicate {key} keys "
-                f"({shown}{more}); keys must be unique"
-            )
+            examples = list(repeated.items())[:EXAMPLES]
+            message = duplicates_message(display, key, examples, len(repeated))
+            raise InputError(f"{option('on', key)}: {message}")
     unmatched = [(d, c - matched, c) for d, c in zip(displays, counts) if c != matched]
-    if not unmatched:
-        return []
-    if matched == 0:
-        raise InputError(f"{option('on', key)}: no key is in every file")
-    if options.how != "inner":
-        problems = "; ".join(
-            f"{extra} keys of {d} are missing from another file" for d, extra, _ in unmatched
-        )
-        raise InputError(
-            f"{option('on', key)}: keys do not match: {problems}; "
-            f"{option('how', 'inner')} evaluates the {matched} matched rows"
-        )
-    dropped = ", ".join(f"{extra} of {count} rows of {d}" for d, extra, count in unmatched)
-    return [
-        f"{option('on', key)} {option('how', 'inner')}: dropped {dropped} without a match; "
-        f"{matched} rows remain"
-    ]
+    problems = [f"{extra} keys of {d} are missing from another file" for d, extra, _ in unmatched]
+    dropped = [f"{extra} of {count} rows of {d}" for d, extra, count in unmatched]
+    return unmatched_keys(key, options.how, matched, problems, dropped)
 
 
 def evaluate_joined(
