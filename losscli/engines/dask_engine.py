@@ -17,7 +17,7 @@ from typing import Any
 
 from losscli.engines.partitions import Partition, partitions
 from losscli.errors import LossCliError, UsageError, option
-from losscli.pipeline.sources import open_sources
+from losscli.pipeline.sources import Sources, open_sources
 from losscli.pipeline.states import RunState, capture, restore
 from losscli.records import record, replace
 from losscli.requests import Options, Request
@@ -34,17 +34,21 @@ def _local(options: Options, weights: Any) -> Options:
     return replace(options, engine="local", scheduler=None, weights=weights)
 
 
+def _opened(partition: Partition, options: Options) -> tuple[Sources, Options]:
+    """The partition's files opened, and the options that read them in this process."""
+    weights = None if partition.weights is None else partition.weights.table()
+    local = _local(options, weights)
+    return open_sources([p.table() for p in partition.inputs], local), local
+
+
 def evaluate_partition(
     partition: Partition, requests: Sequence[Request], options: Options
 ) -> RunState:
     """One partition's state (runs on a worker)."""
     from losscli.evaluate import read_sources
 
-    tables = [p.table() for p in partition.inputs]
-    weights = None if partition.weights is None else partition.weights.table()
-    local = _local(options, weights)
-    stages = read_sources(requests, open_sources(tables, local), local)
-    return capture(stages, partition.index)
+    sources, local = _opened(partition, options)
+    return capture(read_sources(requests, sources, local), partition.index)
 
 
 def _check_supported(options: Options, requests: Sequence[Request]) -> None:
@@ -84,9 +88,7 @@ def _client_stages(requests: Sequence[Request], first: Partition, options: Optio
     not fit is reported before anything runs on the cluster."""
     from losscli.evaluate import _Stages, plan_sources
 
-    weights = None if first.weights is None else first.weights.table()
-    local = _local(options, weights)
-    sources = open_sources([p.table() for p in first.inputs], local)
+    sources, local = _opened(first, options)
     plan = plan_sources(requests, sources, local)
     return _Stages(requests, plan, local, False, None)
 

@@ -14,7 +14,6 @@ from typing import Any
 from losscli.engines.dask_engine import (
     INSTALL,
     Job,
-    _check_supported,
     _local,
     cluster,
     finish_states,
@@ -154,7 +153,6 @@ def _key_report(
 def evaluate_joined(
     requests: Sequence[Request], inputs: Sequence[Any], options: Options
 ) -> Evaluation:
-    _check_supported(options, requests)
     try:
         import dask
         import dask.dataframe as dd
