@@ -39,8 +39,8 @@ def is_dataset(path: str) -> bool:
 
 @record(frozen=True)
 class DataFile:
-    """One file of a dataset: where it is, its path below the dataset's base, its partition
-    values (``{"date": "2026-11-01"}``) and its row count where the file says (Parquet)."""
+    """One file of a dataset: where it is, its path below the dataset's base and its partition
+    values (``{"date": "2026-11-01"}``)."""
 
     path: str
     relative: str
@@ -53,7 +53,6 @@ class Dataset:
     format: str
     files: list[DataFile]
     filesystem: Any  # an fsspec filesystem for URLs; None for local paths
-    partition_columns: list[str]
     base: str  # the directory partition paths start from
 
     def file_table(self, file: DataFile) -> Table:
@@ -205,7 +204,7 @@ def discover(path: str, forced_format: str | None = None) -> Dataset:
                 f"{path}: {file.relative} has no '{missing[0]}=' partition in its path, "
                 "other files do"
             )
-    return Dataset(path, next(iter(formats)), files, filesystem, partition_columns, base)
+    return Dataset(path, next(iter(formats)), files, filesystem, base)
 
 
 def open_file(
