@@ -303,10 +303,8 @@ class DatasetTable(Table):
         self._scanner: Any = None
         if dataset.format == "parquet":
             self._scanner = self._parquet_dataset()
-            self.n_rows = sum(
-                f.metadata.num_rows
-                for f in self._scanner.get_fragments()  # footers only
-            )
+            if dataset.filesystem is None:  # remote footers cost a request each: not up front
+                self.n_rows = sum(f.metadata.num_rows for f in self._scanner.get_fragments())
 
     def _parquet_dataset(self) -> Any:
         import pyarrow as pa
