@@ -9,7 +9,6 @@ the interval, so it is much narrower than two separate intervals would suggest.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,10 +17,17 @@ import numpy as np
 from losscli import labels
 from losscli.errors import InputError, UsageError, option
 from losscli.evaluate import evaluate_sources
+from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.pipeline.sources import open_sources
 from losscli.records import field, record, replace
 from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
-from losscli.resample import RowData, grouped_replicates, interval, replicates
+from losscli.resample import (
+    RowData,
+    grouped_replicates,
+    interval,
+    replicates,
+    weighted_total,
+)
 
 
 @record(frozen=True)
@@ -156,7 +162,7 @@ def compare(
         subset = [p.subset(rows) for p in parts]
         k = len(requests)
         point = np.array([p.statistic() for p in subset])
-        diff = weights @ samples[k:] - weights @ samples[:k]
+        diff = weighted_total(weights, samples[k:]) - weighted_total(weights, samples[:k])
         per_row_a = _per_row(subset[:k], weights)
         per_row_b = _per_row(subset[k:], weights)
         return Side(
@@ -243,7 +249,7 @@ def _per_row(parts: Sequence[RowData], weights: np.ndarray) -> np.ndarray:
 
 
 def _total(values: np.ndarray, weights: np.ndarray) -> float:
-    return math.fsum(float(w * v) for w, v in zip(weights, values))
+    return exact_weighted_sum(weights, values)
 
 
 def _name(requests: Sequence[Request]) -> str:

@@ -5,7 +5,6 @@ gradient with central finite differences."""
 from __future__ import annotations
 
 import contextlib
-import math
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,6 +13,7 @@ import click
 import numpy as np
 
 from losscli.cli import _options, _registry, _requests, _warn, complete_losses, data_options
+from losscli.pipeline.exact_sum import ExactSums
 
 VANISHING = 1e-7
 HUGE = 1e6
@@ -29,7 +29,7 @@ class _Gradients:
         self.writer = writer
         self.method = ""
         self.elements = self.vanishing = self.nonfinite = self.huge = 0
-        self.square_sum = 0.0
+        self.squares = ExactSums()  # of the gradients, exact: no overflow
         self.rows = 0
 
     def start(self, names: Sequence[str], id_column: str | None) -> None:
@@ -54,7 +54,7 @@ class _Gradients:
         magnitude = np.abs(np.where(finite, grad, 0.0))
         self.vanishing += int((finite & (magnitude < VANISHING)).sum())
         self.huge += int((magnitude > HUGE).sum())
-        self.square_sum += float(np.sum(magnitude**2))
+        self.squares.add_products(magnitude, magnitude)
         if self.writer is not None:
             self.writer.write(None, [grad])
 
@@ -66,8 +66,8 @@ class _Gradients:
             "method": self.method,
             "rows": self.rows,
             "elements": self.elements,
-            "norm of the per-row gradients": math.sqrt(self.square_sum),
-            "norm of the mean loss's gradient": math.sqrt(self.square_sum) / n,
+            "norm of the per-row gradients": self.squares.sqrt(),
+            "norm of the mean loss's gradient": self.squares.sqrt() / n,
             f"vanishing (|g| < {VANISHING:g})": self.vanishing / total,
             "non-finite": self.nonfinite / total,
             f"huge (|g| > {HUGE:g})": self.huge / total,

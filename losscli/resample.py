@@ -62,10 +62,22 @@ class RowData:
         return _applied(self.column_finalize, ratio).mean(axis=-1)
 
     def statistic(self) -> float:
-        """The loss over these rows."""
-        sums = np.array([math.fsum(column) for column in self.numerator_columns().T])
-        denominator = None if self.denominators is None else np.array(math.fsum(self.denominators))
-        return float(self.combine(sums, denominator))
+        """The loss over these rows: exact sums, each ratio rounded once (as ``compute``)."""
+        from losscli.pipeline.exact_sum import ExactSums, exact_mean
+
+        denominator = None
+        if self.denominators is not None:
+            denominator = ExactSums()
+            denominator.add(self.denominators)
+        ratios = []
+        for column in self.numerator_columns().T:
+            sums = ExactSums()
+            sums.add(column)
+            ratio = float(sums.rounded()[0]) if denominator is None else sums.ratio(denominator)
+            ratios.append(ratio * self.scale)
+        if self.column_finalize is None:
+            return float(_applied(self.finalize, np.array(ratios[:1]))[0])
+        return exact_mean(_applied(self.column_finalize, np.array(ratios)))
 
 
 def _applied(fn: Callable[[float], float] | None, values: np.ndarray) -> np.ndarray:
@@ -96,11 +108,29 @@ def replicates(parts: Sequence[RowData], n_boot: int, seed: int | Sequence[int])
             rows = rng.integers(0, n, size=(b, n))
             rows += np.arange(b)[:, None] * n
             counts = np.bincount(rows.ravel(), minlength=b * n).reshape(b, n)
-            sums = counts.astype(np.float64) @ matrix
+            sums = weighted_sums(counts, matrix)
             for k, value in enumerate(_per_part(parts, sums)):
                 out[k, start:stop] = value
             bar.advance(b)
     return out
+
+
+def weighted_sums(counts: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(b, m) sums_i counts[b, i] * matrix[i, j], in an order fixed by the shapes alone.
+
+    Not ``counts @ matrix``: BLAS picks its kernel (and so its rounding) by CPU, and a seeded
+    interval must be the same bits on every machine.
+    """
+    out = np.empty((counts.shape[0], matrix.shape[1]))
+    for j in range(matrix.shape[1]):
+        np.sum(counts * matrix[:, j], axis=1, out=out[:, j])
+    return out
+
+
+def weighted_total(weights: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """sum_k weights[k] * samples[k] (k, ...) -> (...), without BLAS (see ``weighted_sums``)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    return np.sum(weights.reshape((-1,) + (1,) * (samples.ndim - 1)) * samples, axis=0)
 
 
 def _columns(parts: Sequence[RowData]) -> list[np.ndarray]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from losscli.records import record
-from losscli.resample import RowData, _columns, _per_part
+from losscli.resample import RowData, _columns, _per_part, weighted_sums
 
 BLOCK_DRAWS = 1 << 22  # counts drawn at a time: 32 MiB
 
@@ -94,14 +94,14 @@ def poisson_sums(
         stop = min(start + block, n)
         counts = rng.poisson(1.0, size=(stop - start, n_boot)).astype(np.float64)
         rows = matrix[start:stop]
-        overall += counts.T @ rows
+        overall += weighted_sums(counts.T, rows)
         if by_group is not None and codes is not None:
             order = np.argsort(codes[start:stop], kind="stable")
             present, first = np.unique(codes[start:stop][order], return_index=True)
             bounds = [*first.tolist(), stop - start]
             for i, g in enumerate(present.tolist()):
                 mine = order[bounds[i] : bounds[i + 1]]
-                by_group[g] += counts[mine].T @ rows[mine]
+                by_group[g] += weighted_sums(counts[mine].T, rows[mine])
     groups = {} if by_group is None else {label: by_group[g] for g, label in enumerate(labels)}
     widths = [p.numerators.shape[1] if p.numerators.ndim == 2 else 0 for p in parts]
     return PoissonSums(overall, groups, top, scaled, widths)

@@ -151,7 +151,8 @@ def weighted_total(
     The terms share their rows, so the total's ``n`` is theirs. ``samples`` are the terms'
     paired bootstrap replicates (k, B), for the total's interval.
     """
-    from losscli.resample import interval
+    from losscli.pipeline.exact_sum import exact_weighted_sum
+    from losscli.resample import interval, weighted_total
 
     first = results[0]
     w = np.asarray(weights, dtype=np.float64)
@@ -169,15 +170,15 @@ def weighted_total(
         for wk, r in zip(weights, results):
             values += wk * np.asarray(r.values)
         return Result(values=values, **common)
-    value = math.fsum(wk * _value(r) for wk, r in zip(weights, results))
+    value = exact_weighted_sum(weights, [_value(r) for r in results])
     groups = []
     for position, group in enumerate(first.groups):
-        group_value = math.fsum(wk * r.groups[position].value for wk, r in zip(weights, results))
+        group_value = exact_weighted_sum(weights, [r.groups[position].value for r in results])
         ci = None
         if group_samples is not None and first.confidence is not None:
-            ci = interval(w @ group_samples[position], first.confidence)
+            ci = interval(weighted_total(w, group_samples[position]), first.confidence)
         groups.append(GroupValue(group.group, group.n, group_value, ci))
     ci = None
     if samples is not None and first.confidence is not None:
-        ci = interval(w @ samples, first.confidence)
+        ci = interval(weighted_total(w, samples), first.confidence)
     return Result(value=value, ci=ci, confidence=first.confidence, groups=tuple(groups), **common)

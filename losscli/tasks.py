@@ -18,6 +18,7 @@ from typing import Any
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
 from losscli.errors import ConfigError, LossCliError, UsageError, option, spelling
 from losscli.evaluate import evaluate
+from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.records import record, replace
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
@@ -108,14 +109,14 @@ def evaluate_tasks(tasks: list[Task], options: Options) -> Evaluation:
         *terms, last = evaluation.results  # a weighted sum puts its total last
         results += [replace(r, task=task.name) for r in terms]
         results.append(replace(last, task=task.name, weight=task.weight))
-        totals.append(task.weight * float(last.value))  # type: ignore[arg-type]
+        totals.append(float(last.value))  # type: ignore[arg-type]
         rows += last.n
     total = Result(
         "total",
         options.reduction,
         {},
         rows,
-        value=math.fsum(totals),
+        value=exact_weighted_sum([t.weight for t in tasks], totals),
         task="total",
         terms=tuple(t.name for t in tasks),
     )

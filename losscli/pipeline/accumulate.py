@@ -1,4 +1,4 @@
-"""One accumulator per requested loss: mergeable partial sums overall and per group, reduced
+"""One accumulator per requested loss: mergeable exact sums overall and per group, reduced
 by the rule the loss declares (``Loss.reducer``)."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
-from losscli.pipeline.partial import GroupPartials, Partial, weight_scale
+from losscli.pipeline.exact_sum import exact_mean
+from losscli.pipeline.partial import GroupPartials, Partial
 from losscli.records import record
 from losscli.registry import Reducer, Rows
 
@@ -65,52 +66,7 @@ class Accumulator:
     def _add_groups(
         self, values: np.ndarray, rows: Rows, weights: np.ndarray | None, codes: np.ndarray
     ) -> None:
-        if not len(codes):
-            return
-        low, high = int(codes.min()), int(codes.max())
-        scale = weight_scale(weights)
-        w = None if weights is None else weights / scale
-        norms = None if rows.norms is None else np.broadcast_to(rows.norms, codes.shape)
-        if low == high:  # one group in the chunk (a file of a partitioned dataset): plain sums
-
-            def total(x: Any) -> float:
-                x = np.broadcast_to(x, codes.shape)
-                return float(np.sum(x)) if w is None else float(np.dot(w, x))
-
-            value_sum = total(values)
-            weight = float(len(codes)) if w is None else float(np.sum(w))
-            quantities = np.array(
-                [
-                    value_sum,
-                    value_sum if rows.means is None else total(rows.means),
-                    weight if norms is None else total(norms),
-                    weight,
-                ]
-            )
-            kept = len(codes) if norms is None else int(np.count_nonzero(norms))
-            self.groups.add(low, quantities, len(codes), kept, scale)
-            return
-        k = high + 1
-        counts = np.bincount(codes, minlength=k)
-
-        def per_group(x: Any) -> np.ndarray:
-            x = np.broadcast_to(x, codes.shape)
-            return np.bincount(codes, weights=x if w is None else x * w, minlength=k)
-
-        sums = per_group(values)
-        totals = counts.astype(np.float64) if w is None else np.bincount(codes, w, minlength=k)
-        quantities = np.stack(
-            [
-                sums,
-                sums if rows.means is None else per_group(rows.means),
-                totals if norms is None else per_group(norms),
-                totals,
-            ]
-        )
-        counted = counts
-        if norms is not None:
-            counted = np.bincount(codes, weights=norms != 0, minlength=k).astype(np.int64)
-        self.groups.add(slice(0, k), quantities, counts, counted, scale)
+        self.groups.add(codes, values, weights, rows.means, rows.norms)
 
     def state(self, labels: list[Any]) -> LossState:
         """The sums so far, compacted, with groups keyed by their labels (``labels[code]``)."""
@@ -172,4 +128,4 @@ class Accumulator:
     def _over_columns(self, means: list[float]) -> float:
         finish = self.reducer.column_finalize
         assert finish is not None
-        return float(np.mean([finish(m) if math.isfinite(m) else m for m in means]))
+        return exact_mean([finish(m) if math.isfinite(m) else m for m in means])

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from losscli.pipeline.partial import weight_scale
 from losscli.pipeline.prepare import Prepared
 from losscli.registry import Reducer, Rows
 
@@ -56,65 +55,63 @@ class RowBuffer:
 
 
 class RowParts:
-    """Each row's part of one reduced loss (see ``resample.RowData``), for every row read."""
+    """Each row's part of one reduced loss (see ``resample.RowData``), for every row read.
+
+    Rows are kept as read (values, means, weights, norms) and the parts formed once every row
+    is in: the weights are divided by one power of two (the largest weight's), which no chunk
+    boundary changes and which is exact, so large weights do not overflow the parts.
+    """
 
     def __init__(self, reducer: Reducer, reduction: str) -> None:
         self.reducer = reducer
         self.reduction = reduction
-        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
-        self._scales: list[float] = []
+        self._pieces: list[tuple[np.ndarray, Prepared, Any, np.ndarray | None, Any]] = []
 
     def add(self, rows: Rows, weights: np.ndarray | None, prepared: Prepared) -> None:
         values = np.asarray(rows.values, dtype=np.float64)
-        scale = weight_scale(weights)
-        self._scales.append(scale)
-        w: Any = 1.0 if weights is None else weights / scale
         means: Any = values if rows.means is None else rows.means
-        column_w = w
         if self.reducer.column_finalize is not None and rows.columns is not None:
             # A column-wise mean: each row's part is a vector, one entry a column.
             means = np.asarray(rows.columns, dtype=np.float64).reshape(len(values), -1)
-            column_w = w if np.ndim(w) == 0 else np.asarray(w)[:, None]
-        denominator: Any
-        if self.reduction == "sum":
-            numerator, denominator = values * w, None
-        elif self.reducer.batch_mean:
-            kept = np.ones(len(values)) if rows.norms is None else rows.norms != 0
-            numerator, denominator = means * column_w, np.asarray(kept, dtype=np.float64)
-        else:
-            numerator = means * column_w
-            denominator = w * (1.0 if rows.norms is None else rows.norms)
-        self._pieces.append(
-            (
-                prepared.full(values, np.nan),
-                prepared.full(_float_rows(numerator, len(values), np.shape(numerator)), 0.0),
-                None
-                if denominator is None
-                else prepared.full(_float_rows(denominator, len(values)), 0.0),
-            )
-        )
+        self._pieces.append((values, prepared, means, weights, rows.norms))
 
     @property
     def top(self) -> float:
-        """The largest chunk scale of the weights: what ``data`` is relative to."""
-        return max(self._scales, default=1.0)
+        """The power of two the weights are divided by: what ``data`` is relative to."""
+        largest = max(
+            (float(np.max(w)) for _, _, _, w, _ in self._pieces if w is not None and len(w)),
+            default=0.0,
+        )
+        return 1.0 if largest <= 0 or not np.isfinite(largest) else 2.0 ** np.frexp(largest)[1]
 
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
-        """Every row's parts, relative to the largest chunk scale of the weights."""
+        """Every row's parts, the weights relative to ``top``."""
         from losscli.resample import RowData
 
-        top = max(self._scales, default=1.0)
-        factors = [s / top for s in self._scales]
-        values, numerators, denominators = zip(*self._pieces)
+        top = self.top
+        values, numerators, denominators = [], [], []
         weighted_mean = self.reduction != "sum" and not self.reducer.batch_mean
+        for value, prepared, means, weights, norms in self._pieces:
+            w: Any = 1.0 if weights is None else weights / top
+            column_w = w if np.ndim(w) == 0 or np.ndim(means) < 2 else np.asarray(w)[:, None]
+            denominator: Any
+            if self.reduction == "sum":
+                numerator, denominator = value * w, None
+            elif self.reducer.batch_mean:
+                kept = np.ones(len(value)) if norms is None else norms != 0
+                numerator, denominator = means * column_w, np.asarray(kept, dtype=np.float64)
+            else:
+                numerator = means * column_w
+                denominator = w * (1.0 if norms is None else norms)
+            n = len(value)
+            values.append(prepared.full(value, np.nan))
+            numerators.append(prepared.full(_float_rows(numerator, n, np.shape(numerator)), 0.0))
+            if denominator is not None:
+                denominators.append(prepared.full(_float_rows(denominator, n), 0.0))
         return RowData(
             np.concatenate(values),
-            np.concatenate([n * f for n, f in zip(numerators, factors)], axis=0),
-            None
-            if denominators[0] is None
-            else np.concatenate(
-                [d * f if weighted_mean else d for d, f in zip(denominators, factors)]
-            ),
+            np.concatenate(numerators, axis=0),
+            np.concatenate(denominators) if denominators else None,
             valid,
             codes,
             self.reducer.finalize,

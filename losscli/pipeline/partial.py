@@ -1,45 +1,44 @@
-"""Mergeable partial states for reduced losses, so that any file can be reduced in chunks."""
+"""Mergeable partial states for reduced losses, so that any file can be reduced in chunks.
+
+Every sum is exact (``exact_sum.ExactSums``) and rounded once when a value is read, so a
+loss is the same float64 however its rows were chunked, split into files or partitions, and
+merged.
+"""
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 
+from losscli.pipeline.exact_sum import ExactSums
 from losscli.records import field, record
 
-# Chunk sums kept before they are added up (exactly, rounded once) into one: memory stays
-# bounded per partial (and per group) however many chunks a file has.
-COMPACT_AT = 32
 
-
-def weight_scale(weights: np.ndarray | None) -> float:
-    """What a chunk's weights are divided by before summing: their largest value, so that
-    weights near the float64 limits (1e308, 5e-324) neither overflow nor lose digits."""
-    if weights is None or len(weights) == 0:
-        return 1.0
-    largest = float(np.max(weights))
-    return largest if largest > 0 else 1.0
+def _add(target: ExactSums, terms: Any, weights: np.ndarray | None, codes: Any, n: int) -> None:
+    """Add sum_i w_i x_i (or sum_i x_i) of a chunk's rows to ``target``."""
+    x = np.broadcast_to(np.asarray(terms, dtype=np.float64), (n,))
+    if weights is None:
+        target.add(x, codes)
+    else:
+        target.add_products(weights, x, codes)
 
 
 @record
 class Partial:
-    """Weighted sums of the rows seen so far, kept per chunk and added exactly at the end.
+    """Exact sums of the rows seen so far.
 
     ``sums`` hold sum_i w_i v_i (what ``--reduction sum`` reports), ``numerators`` and
-    ``denominators`` the two sides of the mean, sum_i w_i m_i / sum_i w_i r_i, where
-    ``m`` defaults to the values and ``r`` to 1 (see ``registry.Rows``). Each chunk's sums
-    are taken with its weights divided by ``scales[k]`` and combined relative to the largest
-    scale; chunk sums are added with ``math.fsum``, so the result does not depend on how
-    rows were chunked beyond the last bit of each chunk's sum (and of the exact sum of every
-    ``COMPACT_AT`` chunks, which replaces them: memory stays bounded).
+    ``denominators`` the two sides of the mean, sum_i w_i m_i / sum_i w_i r_i, where ``m``
+    defaults to the values and ``r`` to 1 (see ``registry.Rows``); ``weights`` sum_i w_i.
+    A side that is None is the same as its default (``numerators``: ``sums``;
+    ``denominators``: ``weights``; ``weights``: the row count), so a plain mean sums once.
     """
 
-    sums: list[float] = field(default_factory=list)
-    numerators: list[float] = field(default_factory=list)
-    denominators: list[float] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
-    scales: list[float] = field(default_factory=list)
+    sums: ExactSums = field(default_factory=ExactSums)
+    numerators: ExactSums | None = None
+    denominators: ExactSums | None = None
+    weights: ExactSums | None = None
     count: int = 0
     counted: int = 0  # rows that count in Keras's mean: not masked out (norm 0)
 
@@ -50,136 +49,91 @@ class Partial:
         means: np.ndarray | None = None,
         norms: np.ndarray | None = None,
     ) -> None:
-        scale = weight_scale(weights)
-        if weights is not None and scale != 1.0:
-            weights = weights / scale
-
-        def total(x: np.ndarray) -> float:
-            return float(np.sum(x)) if weights is None else float(np.dot(weights, x))
-
-        weight = float(len(values)) if weights is None else float(np.sum(weights))
-        value_sum = total(values)
-        self.add_sums(
-            value_sum,
-            value_sum if means is None else total(means),
-            weight if norms is None else total(norms),
-            weight,
-            len(values),
-            scale,
-            len(values)
-            if norms is None
-            else int(np.count_nonzero(np.broadcast_to(norms, values.shape))),
-        )
-
-    def add_sums(
-        self,
-        value_sum: float,
-        numerator: float,
-        denominator: float,
-        weight: float,
-        count: int,
-        scale: float = 1.0,
-        counted: int | None = None,
-    ) -> None:
-        """Add rows already summed: sum w v, sum w m, sum w r, sum w and their number, with
-        the weights divided by ``scale``."""
-        self.sums.append(float(value_sum))
-        self.numerators.append(float(numerator))
-        self.denominators.append(float(denominator))
-        self.weights.append(float(weight))
-        self.scales.append(float(scale))
-        self.count += int(count)
-        self.counted += int(count if counted is None else counted)
-        if len(self.sums) >= COMPACT_AT:  # bounded memory whatever the number of chunks
-            compact = self.compacted()
-            self.sums, self.numerators = compact.sums, compact.numerators
-            self.denominators, self.weights = compact.denominators, compact.weights
-            self.scales = compact.scales
+        n = len(values)
+        _add(self.sums, values, weights, None, n)
+        if means is not None:
+            if self.numerators is None:
+                self.numerators = ExactSums()
+            _add(self.numerators, means, weights, None, n)
+        if weights is not None:
+            if self.weights is None:
+                self.weights = ExactSums()
+            self.weights.add(weights)
+        if norms is not None:
+            if self.denominators is None:
+                self.denominators = ExactSums()
+            _add(self.denominators, norms, weights, None, n)
+        self.count += n
+        self.counted += n if norms is None else int(np.count_nonzero(np.broadcast_to(norms, (n,))))
 
     @staticmethod
     def concat(partials: list[Partial]) -> Partial:
-        """The rows of every partial, in order (``merge`` of many at once)."""
+        """The rows of every partial, in any order (the sums are exact)."""
         out = Partial()
-        for p in partials:
-            out.sums += p.sums
-            out.numerators += p.numerators
-            out.denominators += p.denominators
-            out.weights += p.weights
-            out.scales += p.scales
-            out.count += p.count
-            out.counted += p.counted
+        for name in ("numerators", "denominators", "weights"):
+            if all(getattr(p, name) is None for p in partials):
+                continue
+            setattr(out, name, ExactSums.concat([p.side(name) for p in partials]))
+        out.sums = ExactSums.concat([p.sums for p in partials])
+        out.count = sum(p.count for p in partials)
+        out.counted = sum(p.counted for p in partials)
         return out
 
+    def side(self, name: str) -> ExactSums:
+        """One of the sums, its default filled in."""
+        value = getattr(self, name)
+        if value is not None:
+            return value
+        if name == "numerators":
+            return self.sums
+        if name == "denominators":
+            return self.side("weights")
+        counts = ExactSums()
+        if self.count:
+            counts.add(np.array([float(self.count)]))
+        return counts
+
     def compacted(self) -> Partial:
-        """The same rows as one entry (each sum added exactly, then rounded once): what a
-        partition sends back, whatever number of chunks it read."""
-        if len(self.sums) <= 1:
-            return self
-        top = self.scale
-        return Partial(
-            [self._relative(self.sums)],
-            [self._relative(self.numerators)],
-            [self._relative(self.denominators)],
-            [self._relative(self.weights)],
-            [top],
-            self.count,
-            self.counted,
-        )
-
-    @property
-    def scale(self) -> float:
-        """The largest chunk scale: every total below is a multiple of it."""
-        return max(self.scales, default=1.0)
-
-    def _relative(self, parts: list[float]) -> float:
-        """sum_k (scale_k / scale) parts_k."""
-        top = self.scale
-        return math.fsum(p * (s / top) for p, s in zip(parts, self.scales))
+        """These sums (exact sums need no compacting; kept for the partition protocol)."""
+        return self
 
     @property
     def weighted_sum(self) -> float:
-        return self.scale * self._relative(self.sums)
+        return float(self.sums.rounded()[0])
 
     @property
     def weight_total(self) -> float:
-        """The sum of the weights relative to the largest scale (> 0 exactly when the true
-        sum is)."""
-        return self._relative(self.weights)
+        """The sum of the weights (the row count without weights)."""
+        return float(self.weights.rounded()[0]) if self.weights is not None else float(self.count)
 
     @property
     def denominator(self) -> float:
-        return self._relative(self.denominators)
+        """sum_i w_i r_i rounded once (the row count without weights and norms)."""
+        if self.denominators is None and self.weights is None:
+            return float(self.count)
+        return float(self.side("denominators").rounded()[0])
 
     def mean(self) -> float:
-        """sum_i w_i m_i / sum_i w_i r_i; NaN when the denominator is 0 (all rows ignored)."""
-        denominator = self.denominator
-        if denominator == 0:
-            return math.nan
-        return self._relative(self.numerators) / denominator
+        """sum_i w_i m_i / sum_i w_i r_i rounded once; NaN when the denominator is 0."""
+        numerators = self.side("numerators")
+        if self.denominators is None and self.weights is None:
+            return numerators.ratio(self.count)
+        return numerators.ratio(self.side("denominators"))
 
     def mean_over_rows(self) -> float:
         """sum_i w_i m_i / N: Keras's ``sum_over_batch_size`` (N counts the rows a mask keeps;
         NaN when it keeps none)."""
-        if self.counted == 0:
-            return math.nan
-        return self.scale * (self._relative(self.numerators) / self.counted)
+        return self.side("numerators").ratio(self.counted)
 
 
 class GroupPartials:
-    """The partials of groups 0..k-1 as arrays, added chunk by chunk with compensated
-    (Neumaier) sums: memory is a few numbers a group, and no Python loop runs over groups.
-
-    Rows 0-3 of ``totals`` hold sum w v, sum w m, sum w r and sum w of each group, relative
-    to the largest chunk scale ``top`` (as ``Partial`` keeps them); ``errors`` their
-    running compensation.
-    """
+    """The partials of groups 0..k-1: one exact sum a group for each side of ``Partial``,
+    added chunk by chunk without a Python loop over groups."""
 
     def __init__(self) -> None:
-        self.totals = np.zeros((4, 0))
-        self.errors = np.zeros((4, 0))
+        self.sides: dict[str, ExactSums] = {"sums": ExactSums(0)}
         self.counts = np.zeros(0, dtype=np.int64)
         self.counted = np.zeros(0, dtype=np.int64)
-        self.top = 0.0  # no chunk yet
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -187,42 +141,52 @@ class GroupPartials:
     def _grow(self, k: int) -> None:
         extra = k - len(self)
         if extra > 0:
-            self.totals = np.pad(self.totals, ((0, 0), (0, extra)))
-            self.errors = np.pad(self.errors, ((0, 0), (0, extra)))
             self.counts = np.pad(self.counts, (0, extra))
             self.counted = np.pad(self.counted, (0, extra))
 
     def add(
         self,
-        where: slice | int,
-        quantities: np.ndarray,
-        counts: np.ndarray | int,
-        counted: np.ndarray | int,
-        scale: float,
+        codes: np.ndarray,
+        values: np.ndarray,
+        weights: np.ndarray | None,
+        means: Any = None,
+        norms: Any = None,
     ) -> None:
-        """Add a chunk's per-group sums (4 x groups at ``where``), taken with weights / scale."""
-        stop = where.stop if isinstance(where, slice) else where + 1
-        self._grow(int(stop))
-        if scale > self.top:
-            if self.top > 0:
-                self.totals *= self.top / scale
-                self.errors *= self.top / scale
-            self.top = scale
-        x = quantities if scale == self.top else quantities * (scale / self.top)
-        s = self.totals[:, where]
-        t = s + x
-        self.errors[:, where] += np.where(np.abs(s) >= np.abs(x), (s - t) + x, (x - t) + s)
-        self.totals[:, where] = t
-        self.counts[where] += counts
-        self.counted[where] += counted
+        """Add a chunk's rows to their groups (``codes``: each row's group)."""
+        n = len(codes)
+        if not n:
+            return
+        k = int(codes.max()) + 1
+        self._grow(k)
+        _add(self.sides["sums"], values, weights, codes, n)
+        for name, terms in (("numerators", means), ("denominators", norms)):
+            if terms is not None:
+                _add(self.sides.setdefault(name, ExactSums(0)), terms, weights, codes, n)
+        if weights is not None:
+            self.sides.setdefault("weights", ExactSums(0)).add(weights, codes)
+        counts = np.bincount(codes, minlength=k)
+        self.counts[:k] += counts
+        if norms is None:
+            self.counted[:k] += counts
+        else:
+            kept = np.broadcast_to(norms, (n,)) != 0
+            self.counted[:k] += np.bincount(codes[kept], minlength=k)
 
     def partial(self, g: int) -> Partial:
-        """Group ``g``'s sums as a ``Partial`` of one entry."""
+        """Group ``g``'s sums as a ``Partial``."""
         if g >= len(self) or not self.counts[g]:
             return Partial()
-        v = (self.totals[:, g] + self.errors[:, g]).tolist()
+        sides = {}
+        for name, sums in self.sides.items():
+            sums.grow(len(self))
+            sides[name] = sums.take(g)
         return Partial(
-            [v[0]], [v[1]], [v[2]], [v[3]], [self.top], int(self.counts[g]), int(self.counted[g])
+            sides["sums"],
+            sides.get("numerators"),
+            sides.get("denominators"),
+            sides.get("weights"),
+            int(self.counts[g]),
+            int(self.counted[g]),
         )
 
     def present(self) -> list[int]:
