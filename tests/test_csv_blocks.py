@@ -67,7 +67,8 @@ def _whole(path: str) -> dict[str, list]:
 
 def _same(x: list, y: list) -> bool:
     return len(x) == len(y) and all(
-        (a != a and b != b) or a == b for a, b in zip(x, y)  # NaN equals NaN here
+        (a != a and b != b) or a == b
+        for a, b in zip(x, y)  # NaN equals NaN here
     )
 
 

@@ -36,7 +36,6 @@ BIAS = 2304
 LIMB = 32
 _LIMB_MASK = (1 << LIMB) - 1
 MAX_ROWS = 1 << 26  # rows summed by one bincount: hi and lo bin sums stay exact below this
-_MAX_BINS = 1 << 21  # bins of one bincount (16 MiB of sums); more groups are cut into slices
 
 _EXPONENT_SHIFT = np.uint64(52)
 _HI_MASK = np.uint64(0xFFFF_FFFF_FC00_0000)  # clears the 26 low bits of the significand
@@ -407,16 +406,10 @@ def _bins_of_terms(terms: np.ndarray, codes: np.ndarray, k: int) -> Binned:
     fields = (terms.view(np.uint64) >> _EXPONENT_SHIFT).view(np.int64)  # sign, exponent
     if ((fields & 2047) >= _HUGE_FIELD).any():  # bin totals could overflow: as products
         return _bins_of_products(terms, np.ones(len(terms)), codes, k)
-    first, last = int(fields.min()), int(fields.max())
-    span = last - first + 1
-    if k * span > _MAX_BINS:
-        return _by_slices(_bins_of_terms, (terms,), codes)
-    keys = codes * span + (fields - first)
-    hi, lo = _split(terms)
-    high = np.bincount(keys, hi, minlength=k * span)
-    low = np.bincount(keys, lo, minlength=k * span)
-    index = np.arange(k * span)
-    binned = _collect(high, low, index // span, index % span + first, np.zeros(k * span, np.int64))
+    first = int(fields.min())
+    span = int(fields.max()) - first + 1
+    bins, high, low = _binned(codes * span + (fields - first), k * span, *_split(terms))
+    binned = _collect(high, low, bins // span, bins % span + first, np.zeros(len(bins), np.int64))
     return _with_specials(binned, terms, fields, codes)
 
 
@@ -432,45 +425,26 @@ def _bins_of_products(
         mantissas = weight_mantissa * value_mantissa  # |m| in [1/4, 1), 0, inf or NaN
     exponents = weight_exponent.astype(np.int64) + value_exponent
     fields = (mantissas.view(np.uint64) >> _EXPONENT_SHIFT).view(np.int64)
-    kinds = _MANTISSA_FIELD[fields]
-    first, last = int(exponents.min()), int(exponents.max())
-    span = (last - first + 1) * 8
-    if k * span > _MAX_BINS:
-        return _by_slices(_bins_of_products, (weights, values), codes)
-    keys = (exponents - first) * 8 + kinds
+    first = int(exponents.min())
+    span = (int(exponents.max()) - first + 1) * 8
+    keys = (exponents - first) * 8 + _MANTISSA_FIELD[fields]
     if codes is not None:
         keys += codes * span
-    hi, lo = _split(mantissas)
-    high = np.bincount(keys, hi, minlength=k * span)
-    low = np.bincount(keys, lo, minlength=k * span)
-    index = np.arange(k * span)
-    within = index % span
-    binned = _collect(high, low, index // span, _FIELD_OF_CODE[within % 8], within // 8 + first)
+    bins, high, low = _binned(keys, k * span, *_split(mantissas))
+    within = bins % span
+    binned = _collect(high, low, bins // span, _FIELD_OF_CODE[within % 8], within // 8 + first)
     return _with_specials(binned, mantissas, fields, codes)
 
 
-def _by_slices(binner: Any, arrays: tuple[np.ndarray, ...], codes: np.ndarray | None) -> Binned:
-    """A chunk whose bins would be too many at once (many groups, terms spread over the
-    whole exponent range), binned a slice of rows at a time, each slice's groups renumbered
-    to those it holds."""
-    step = max(1, _MAX_BINS // (8 * 4400))
-    pieces = []
-    for start in range(0, len(arrays[0]), step):
-        rows = slice(start, start + step)
-        if codes is None:
-            present, local = np.zeros(1, dtype=np.int64), None
-        else:
-            present, local = np.unique(codes[rows], return_inverse=True)
-        owners, totals, exponents, flags = binner(*(a[rows] for a in arrays), local, len(present))
-        flags = np.stack([present[flags[0]], flags[1]])
-        pieces.append((present[owners], totals, exponents, flags))
-    owners, totals, exponents, flags = zip(*pieces)
-    return (
-        np.concatenate(owners),
-        np.concatenate(totals),
-        np.concatenate(exponents),
-        np.concatenate(flags, axis=1),
-    )
+def _binned(
+    keys: np.ndarray, size: int, hi: np.ndarray, lo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bins (keys) in use and the totals of ``hi`` and ``lo`` in each: by ``bincount``
+    over every possible key when they are few against the rows, else over the keys present."""
+    if size <= 4 * len(keys) + 4096:
+        return np.arange(size), np.bincount(keys, hi, size), np.bincount(keys, lo, size)
+    present, index = np.unique(keys, return_inverse=True)
+    return present, np.bincount(index, hi, len(present)), np.bincount(index, lo, len(present))
 
 
 def _empty() -> Binned:
