@@ -31,6 +31,17 @@ class GroupValue:
         return out
 
 
+def _plain(values: np.ndarray) -> list[Any]:
+    """Per-row values as plain Python lists, None where JSON writes null (NaN, inf)."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array)
+    if finite.all():
+        return array.tolist()
+    cells = array.astype(object)
+    cells[~finite] = None
+    return cells.tolist()
+
+
 @record(frozen=True)
 class Result:
     """One loss (or a weighted sum's total) over the rows evaluated.
@@ -74,7 +85,7 @@ class Result:
         if self.convention is not None:
             out["convention"] = self.convention
         if self.values is not None:
-            out["values"] = self.values
+            out["values"] = _plain(self.values)
         else:
             out["value"] = self.value
         if self.ci is not None:

@@ -37,12 +37,6 @@ ROW_FORMATS = {
 BINARY = ("parquet", "arrow", "npy")
 
 
-def _csv_options() -> Any:
-    import pyarrow.csv as pacsv
-
-    return pacsv.WriteOptions(include_header=False)
-
-
 NPY_HEADER = 128  # bytes reserved for an .npy header (shape unknown until the end)
 
 
@@ -80,24 +74,6 @@ def _floats(values: np.ndarray, nan_as_null: bool = True) -> pa.Array:
     if nan_as_null and missing.any():
         validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
     return pa.Array.from_buffers(pa.float64(), len(values), [validity, pa.py_buffer(values)])
-
-
-def _whole(values: np.ndarray) -> np.ndarray:
-    """Which values are whole numbers: text formatters write them without a point."""
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(values) & (values == np.trunc(values))
-
-
-def _with_points(text: bytes, whole: np.ndarray) -> bytes | None:
-    """CSV text whose cells ``whole`` (rows x cells) get ``.0`` appended; None when the
-    cells cannot be told apart by commas (quoted text holding one)."""
-    buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.flatnonzero((buf == 44) | (buf == 10))
-    if len(ends) != whole.size:
-        return None
-    at = ends[whole.reshape(-1)]
-    point = np.tile(np.array([46, 48], dtype=np.uint8), len(at))
-    return np.insert(buf, np.repeat(at, 2), point).tobytes()
 
 
 def _ids(ids: Any) -> pa.Array:
@@ -164,22 +140,17 @@ class _TableWriter(_Writer):
             self.writer.write_batch(batch)
 
     def _write_csv(self, batch: pa.RecordBatch, columns: Sequence[np.ndarray]) -> None:
-        """pyarrow's CSV text, with ``2.0`` (not ``2``) for whole numbers as Python, pandas
-        and polars write them, so that readers keep the column's float type."""
-        import pyarrow.csv as pacsv
-
-        whole = [_whole(v.reshape(len(v), -1)) for v in columns]
-        if not any(w.any() for w in whole):
-            self.writer.write_batch(batch)
-            return
+        """Each cell's text from ``number_texts`` (the one number formatter: ``2.0`` keeps
+        its point so readers keep the column's float type, ``nan`` for a skipped row), the
+        id column quoted as CSV quotes text."""
+        cells: list[pa.Array | str] = []
         if self.id_column is not None:
-            whole.insert(0, np.zeros((batch.num_rows, 1), dtype=bool))
-        text = io.BytesIO()
-        pacsv.write_csv(batch, text, _csv_options())
-        fixed = _with_points(text.getvalue(), np.hstack(whole))
-        if fixed is None:
-            fixed = _python_csv(batch)
-        self.stream.write(fixed)
+            cells += [_csv_id_texts(batch.column(0)), ","]
+        for values in columns:
+            for v in _flat(values):
+                cells += [number_texts(v, missing="nan"), ","]
+        cells[-1] = "\n"
+        self.stream.write(_string_data(joined(cells, batch.num_rows)))
 
     def _conform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Ids of a later chunk in another type (all null, or ints then text): cast."""
@@ -204,14 +175,12 @@ class _TableWriter(_Writer):
         elif self.fmt == "arrow":
             self.writer = pa.ipc.new_file(self.stream, schema)
         else:
-            import pyarrow.csv as pacsv
-
-            header = io.StringIO()
             import csv
 
+            header = io.StringIO()
             csv.writer(header, lineterminator="\n").writerow(schema.names)
             self.stream.write(header.getvalue().encode())
-            self.writer = pacsv.CSVWriter(self.stream, schema, write_options=_csv_options())
+            self.writer = _CsvText()
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         if self.writer is None:  # no rows at all: the header alone
@@ -229,15 +198,28 @@ class _TableWriter(_Writer):
             self.writer = None
 
 
-def _python_csv(batch: pa.RecordBatch) -> bytes:
-    """The slow, general way: Python's csv module and repr."""
-    import csv
+class _CsvText:
+    """The CSV writer's state: its rows are written as text as they come (``_write_csv``)."""
 
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    for row in zip(*(c.to_pylist() for c in batch.columns)):
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
-    return text.getvalue().encode()
+    def close(self) -> None:
+        pass
+
+
+def _csv_id_texts(ids: pa.Array) -> pa.Array:
+    """Each id as a CSV cell: numbers as ``number_texts`` writes them, text quoted when it
+    holds a comma, a quote or a line break, an empty cell for a missing id."""
+    import pyarrow.compute as pc
+
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if pa.types.is_floating(ids.type):
+        return number_texts(np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.float64), "")
+    text = pc.cast(ids, pa.string())
+    if pa.types.is_boolean(ids.type):
+        text = pc.ascii_lower(text)
+    quote = pc.match_substring_regex(text, '[",\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.fill_null(pc.if_else(pc.fill_null(quote, False), quoted, text), "")
 
 
 class _NpyWriter(_Writer):
@@ -298,15 +280,16 @@ class _Texts:
                     f"{where} row {start + int(np.argmax(infinite)) // per_row + 1}"
                 )
             flat = np.where(infinite, np.nan, flat)
-        texts = _number_texts(flat)
+        texts = number_texts(flat)
         if values.ndim == 1:
             return texts
         width = flat.size // max(len(values), 1)
-        offsets = pa.array(np.arange(0, flat.size + 1, width, dtype=np.int32))
+        bounds = np.arange(0, flat.size + 1, width, dtype=np.int32)
+        offsets = pa.Array.from_buffers(pa.int32(), len(bounds), [None, pa.py_buffer(bounds)])
         import pyarrow.compute as pc
 
-        rows = pc.binary_join(pa.ListArray.from_arrays(offsets, texts), ", ")
-        return pc.binary_join_element_wise("[", rows, "]", "")
+        rows = pc.binary_join(pa.ListArray.from_arrays(offsets, texts), repeated(", ", len(values)))
+        return joined(["[", rows, "]"], len(rows))
 
     def notes(self) -> list[str]:
         if not self.nonfinite:
@@ -317,18 +300,22 @@ class _Texts:
         ]
 
 
-def _number_texts(values: np.ndarray) -> pa.Array:
-    """Shortest round-trip text of each float (``null`` for NaN), with a point kept in
-    whole numbers (``2.0``) so that JSON readers see floats."""
+def number_texts(values: np.ndarray, missing: str = "null") -> pa.Array:
+    """The one number formatter of the text writers (CSV, NDJSON, JSON): the shortest text
+    that reads back as the same float64 (pyarrow's, at native speed), with ``.0`` added to a
+    text that is all digits (``2.0``, so readers see a float; never after an exponent:
+    ``1e+16`` is already a JSON number), ``missing`` for NaN, ``inf``/``-inf`` as is.
+
+    >>> number_texts(np.array([2.0, 1e16, -0.0, 0.1, 5e-324, np.nan])).to_pylist()
+    ['2.0', '1e+16', '-0.0', '0.1', '5e-324', 'null']
+    """
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
+    values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
     out = io.BytesIO()
-    pacsv.write_csv(
-        pa.table({"v": _floats(values, nan_as_null=False)}),
-        out,
-        pacsv.WriteOptions(include_header=False),
-    )
+    column = pa.RecordBatch.from_arrays([_floats(values, nan_as_null=False)], names=["v"])
+    pacsv.write_csv(column, out, pacsv.WriteOptions(include_header=False))
     data = out.getbuffer()
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     offsets = np.empty(len(ends) + 1, dtype=np.int32)
@@ -336,13 +323,27 @@ def _number_texts(values: np.ndarray) -> pa.Array:
     offsets[1:] = ends + 1
     lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(bytes(data)))
     texts = pc.utf8_slice_codeunits(lines, 0, -1)  # without the line ends
-    missing = np.isnan(values)
-    if missing.any():
-        texts = pc.if_else(pa.array(missing), pa.scalar("null"), texts)
-    whole = _whole(values)
-    if not whole.any():
-        return texts
-    return pc.if_else(pa.array(whole), pc.binary_join_element_wise(texts, ".0", ""), texts)
+    # Functions with options, not Python scalars: pyarrow imports pandas to convert those.
+    texts = pc.replace_substring_regex(texts, pattern="^(-?[0-9]+)$", replacement="\\1.0")
+    if missing != "nan" and np.isnan(values).any():
+        texts = pc.replace_substring_regex(texts, pattern="^-?nan$", replacement=missing)
+    return texts
+
+
+def repeated(text: str, n: int) -> pa.Array:
+    """``text`` n times as a string array (built from buffers: ``pa.scalar`` and ``pa.array``
+    of Python values import pandas, a third of a second of start-up)."""
+    data = text.encode()
+    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
+def joined(parts: Sequence[pa.Array | str], n: int) -> pa.Array:
+    """Each row's parts concatenated (arrays of n texts, or one text for every row)."""
+    import pyarrow.compute as pc
+
+    arrays = [repeated(p, n) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*arrays, repeated("", n))
 
 
 def _id_texts(ids: Any) -> pa.Array:
@@ -351,7 +352,7 @@ def _id_texts(ids: Any) -> pa.Array:
 
     array = _ids(ids)
     if pa.types.is_floating(array.type):
-        return _number_texts(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
+        return number_texts(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
     if pa.types.is_integer(array.type) or pa.types.is_boolean(array.type):
         texts = pc.cast(array, pa.string())
         return pc.fill_null(pc.ascii_lower(texts), "null")
@@ -382,7 +383,6 @@ class _NdjsonWriter(_Writer):
         self.texts = _Texts()
 
     def write(self, ids: Any, columns: Sequence[np.ndarray]) -> None:
-        import pyarrow.compute as pc
 
         start = self.rows
         super().write(ids, columns)
@@ -392,8 +392,7 @@ class _NdjsonWriter(_Writer):
         values += [self.texts.numbers(v, n, start) for n, v in zip(self.names, columns)]
         for position, (key, text) in enumerate(zip(keys, values)):
             parts += [("{" if position == 0 else ", ") + json.dumps(key) + ": ", text]
-        lines = pc.binary_join_element_wise(*parts, "}\n", "")
-        self.stream.write(_string_data(lines))
+        self.stream.write(_string_data(joined([*parts, "}\n"], len(columns[0]))))
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.texts.notes()
@@ -419,12 +418,11 @@ class _JsonWriter(_Writer):
         super().write(ids, columns)
         texts = [_id_texts(ids)] if self.id_column is not None else []
         texts += [self.texts.numbers(v, n, start) for n, v in zip(self.names, columns)]
-        import pyarrow.compute as pc
 
         for spool, text in zip(self.spools, texts):
             if start:
                 spool.write(b", ")
-            spool.write(_string_data(pc.binary_join_element_wise(text, ", ", "")))
+            spool.write(_string_data(joined([text, ", "], len(text))))
             spool.seek(-2, 2)
             spool.truncate()
 

@@ -282,3 +282,115 @@ def test_out_into_a_missing_folder_is_a_usage_error(tmp_path, run):
     assert result.stderr.startswith(
         f"losscli: error: --out {tmp_path / 'no' / 'rows.csv'}: cannot write there"
     )
+
+
+def _float64_sample() -> np.ndarray:
+    """Finite float64 values across the whole range: random bit patterns (every exponent),
+    subnormals, signed zeros, the extremes, whole numbers above 2**53 and powers of ten."""
+    rng = np.random.default_rng(21)
+    bits = rng.integers(0, 2**63, 4000, dtype=np.uint64) | (
+        rng.integers(0, 2, 4000, dtype=np.uint64) << np.uint64(63)
+    )
+    random = bits.view(np.float64)
+    random = random[np.isfinite(random)]
+    special = np.array(
+        [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1e308]
+        + [10.0**k for k in range(-20, 25)]
+        + [2.0**53, 2.0**53 + 2, 2.0**60, 3.0 * 2**70, 123456789.0, -1e16, 1e10, 1e15, 0.1, 1.5]
+    )
+    return np.concatenate([special, random, rng.standard_normal(500) * 1e-310])
+
+
+def test_every_written_number_is_json_and_reads_back_as_the_same_float64():
+    """CSV, NDJSON and JSON text of any float64: valid JSON numbers (RFC 8259), the same bits
+    through the json module, pandas and pyarrow."""
+    import io
+    import re
+
+    import pandas as pd
+    import pyarrow.csv as pacsv
+
+    from losscli.row_writers import row_writer
+
+    values = _float64_sample()
+    number = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
+
+    def same(read) -> None:
+        read = np.asarray(read, dtype=np.float64)
+        assert read.tobytes() == values.tobytes()
+
+    for fmt in ("csv", "ndjson", "json"):
+        stream = io.BytesIO()
+        writer = row_writer(fmt, stream)
+        writer.start(["v"], None)
+        for start in range(0, len(values), 777):
+            writer.write(None, [values[start : start + 777]])
+        writer.finish([{"loss": "v", "reduction": "none", "params": {}, "n": len(values)}])
+        text = stream.getvalue().decode()
+        if fmt == "csv":
+            cells = text.splitlines()[1:]
+            for cell in cells:
+                assert number.match(cell), cell
+            same([json.loads(c) for c in cells])
+            same(pd.read_csv(io.StringIO(text))["v"])
+            same(pacsv.read_csv(io.BytesIO(text.encode())).column("v").to_numpy())
+        elif fmt == "ndjson":
+            same([json.loads(line)["v"] for line in text.splitlines()])
+            import pyarrow.json as pajson
+
+            same(pajson.read_json(io.BytesIO(text.encode())).column("v").to_numpy())
+        else:
+            same(json.loads(text)["results"][0]["values"])
+        for cell in re.findall(r"[-0-9.eE+]+(?=[,\]}\n])", text):
+            assert number.match(cell), (fmt, cell)
+
+
+def test_whole_numbers_of_1e10_and_above_are_numbers_in_every_text_format(tmp_path, run):
+    """`1e+10`, never `1e+10.0`: the README's reproduction, on stdout and through --out."""
+    (tmp_path / "p.csv").write_text("p\n100000\n-3\n")
+    (tmp_path / "t.csv").write_text("t\n0\n0\n")
+    args = ["compute", "mse", tmp_path / "p.csv", tmp_path / "t.csv", "--reduction", "none"]
+    doc = run(*args, "-o", "json").json()
+    assert doc["results"][0]["values"] == [1e10, 9.0]
+    lines = run(*args, "-o", "ndjson").stdout.splitlines()
+    assert [json.loads(line)["mse"] for line in lines] == [1e10, 9.0]
+    assert run(*args, "-o", "csv").stdout.splitlines()[1:] == ["1e+10", "9.0"]
+    for name in ("rows.csv", "rows.json", "rows.ndjson"):
+        result = run(*args, "--out", tmp_path / name)
+        assert result.code == 0, result.stderr
+        assert "1e+10.0" not in (tmp_path / name).read_text()
+
+
+def test_the_python_record_is_plain_json():
+    import losscli
+
+    result = losscli.compute(
+        "mse",
+        np.array([1.0, np.nan, 1e200]),
+        np.array([0.0, 0.0, 0.0]),
+        reduction="none",
+        nan="skip",
+    )
+    record = result.to_dict()
+    assert record["values"] == [1.0, None, None]  # skipped and inf are null, as the CLI writes
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_per_row_output_does_not_import_pandas(tmp_path):
+    """pyarrow converts Python scalars through pandas (a third of a second): the per-row path
+    must not, so that a small file's rows come as fast as its mean."""
+    import subprocess
+    import sys
+
+    (tmp_path / "p.csv").write_text("p\n1\n2\n")
+    (tmp_path / "t.csv").write_text("t\n0\n2\n")
+    for fmt in ("json", "ndjson", "csv"):
+        code = (
+            "import sys; from losscli.cli import main\n"
+            f"sys.argv = ['losscli', 'compute', 'mse', r'{tmp_path / 'p.csv'}', "
+            f"r'{tmp_path / 't.csv'}', '--reduction', 'none', '-o', '{fmt}']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('pandas' in sys.modules, file=sys.stderr)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.stderr.strip().splitlines()[-1] == "False", (fmt, done.stderr)
