@@ -81,10 +81,54 @@ def _removed_then_default(signum: int, frame: Any) -> None:
 
 
 def remove_on_termination() -> None:
-    """Remove the files on SIGTERM and SIGHUP too, then end as those signals do."""
+    """Remove the files on SIGTERM and SIGHUP too, then end as those signals do (exit 128 +
+    the signal's number). A SIGHUP the parent has us ignore (``nohup``) stays ignored.
+
+    Python runs a signal's handler in the main thread between two bytecodes, which may be
+    long in coming when that thread waits in C code; a watcher thread therefore hears of the
+    signal at once (the wake-up file descriptor), removes the files and ends the process.
+    """
     import signal
 
+    caught = []
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            with contextlib.suppress(ValueError, OSError):  # not the main thread
-                signal.signal(getattr(signal, name), _removed_then_default)
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) == signal.SIG_IGN:
+            continue
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(number, _removed_then_default)
+            caught.append(int(number))
+    if caught:
+        _watch(caught)
+
+
+def _watch(signals: list[int]) -> None:
+    import signal
+    import threading
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread: the handlers alone
+        os.close(read_end)
+        os.close(write_end)
+        return
+    if previous != -1:  # someone else listens (an event loop): leave it theirs
+        signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                received = os.read(read_end, 64)
+            except OSError:
+                return
+            for number in received:
+                if number in signals:
+                    remove_all()
+                    os._exit(128 + number)
+
+    threading.Thread(target=watch, name="losscli-signals", daemon=True).start()

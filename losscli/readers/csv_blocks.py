@@ -43,26 +43,35 @@ Block = tuple[Any, bool]  # whole rows, and whether they hold a quote character
 def row_blocks(stream: BinaryIO, block_bytes: int, skip_first_row: bool) -> Iterator[Block]:
     """Blocks of about ``block_bytes`` (more when one row is longer), each made of whole
     rows; the first row (a header) left out when asked; a byte-order mark dropped. Each
-    comes with whether it holds a quote (quoted fields may span lines)."""
+    comes with whether it holds a quote (quoted fields may span lines).
+
+    Lines that end in a bare carriage return (old Mac files: a ``\\r`` and no ``\\n`` in
+    the first block) are read as pandas reads them: each ``\\r`` ends a row. Every turn of
+    the loop reads more of the file or ends, so no content can keep it going.
+    """
     carry = stream.read(len(BOM)).removeprefix(BOM)
     first = True
-    while True:
+    mac: bool | None = None  # lines end in a bare \r (decided on the first block)
+    at_end = False
+    while not at_end:
         data = stream.read(block_bytes)
-        if not data and first and carry:  # a file shorter than a byte-order mark
-            data, carry = carry, b""
-        if not data:
-            if carry:  # the last row, without a final line break
-                yield carry, b'"' in carry
-            return
+        at_end = not data
+        if mac is None and (data or carry):
+            sample = carry + data
+            mac = b"\r" in sample and b"\n" not in sample
+        if mac:
+            data = data.replace(b"\r", b"\n")
+            carry = carry.replace(b"\r", b"\n")
         data = carry + data
+        carry = b""
         if first and skip_first_row:
             start = _first_row_end(data)
-            if start == 0:  # the header is longer than a block: read on
+            if start == 0:  # the header is longer than a block: read on (or the file ends)
                 carry = data
                 continue
             data = data[start:]
         first = False
-        cut = _last_row_end(data)
+        cut = len(data) if at_end else _last_row_end(data)
         carry = data[cut:]
         if cut:
             block = data[:cut]

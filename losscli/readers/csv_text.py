@@ -79,9 +79,17 @@ def first_bad_cell(
     wanted = [position[n] for n in numeric]
     width = len(file_columns)
     reader = csv.reader(text, delimiter=delimiter)
-    if header:
-        next(reader, None)
-    for row_number, row in enumerate(reader, start=1):
+    rows = enumerate(reader, start=0 if header else 1)
+    while True:
+        try:
+            row_number, row = next(rows)
+        except StopIteration:
+            return None
+        except csv.Error as exc:  # a field longer than Python's limit, a NUL byte, ...
+            line = reader.line_num
+            return InputError(f"{display}: line {line}: not valid CSV ({exc})")
+        if row_number == 0:
+            continue  # the header
         line = row_number + (1 if header else 0)
         if not row:
             continue
@@ -96,4 +104,3 @@ def first_bad_cell(
                     f"{display}: row {row_number} (line {line}), column "
                     f"'{file_columns[i]}': {row[i]!r} is not a number"
                 )
-    return None

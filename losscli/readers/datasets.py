@@ -146,6 +146,15 @@ def _list(path: str, filesystem: Any) -> tuple[list[str], str]:
     return [path], posixpath.dirname(path)
 
 
+def _regular(name: str) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(name).st_mode)
+    except OSError:
+        return False
+
+
 def _hidden(relative: str) -> bool:
     """Files Spark, Hadoop and Dask write beside the data (_SUCCESS, .crc, _metadata)."""
     return any(part.startswith(("_", ".")) for part in relative.split("/"))
@@ -176,6 +185,11 @@ def discover(path: str, forced_format: str | None = None) -> Dataset:
         fmt = _format_of(name, forced_format)
         if fmt is None:
             continue
+        if filesystem is None and name != inner and not _regular(name):
+            raise InputError(
+                f"{path}: {relative} is not a regular file (a FIFO, socket or device, which "
+                "could wait for a writer forever); a dataset holds regular files only"
+            )
         formats.setdefault(fmt, name)
         keys = {}
         for part in relative.split("/")[:-1]:
