@@ -148,6 +148,10 @@ def _cell_commands(cell: str, folder: Path) -> dict[str, Command]:
         p, t = f"{f}/preds.npy", f"{f}/targets.npy"
         read = [PY, "-c", STARTUP_READ if cell == "startup" else READ_NPY, p, t]
         return {"read": read, "losscli": [*ours, "compute", "mse", p, t, "-o", "json"]}
+    if cell == "startup-rows":  # per-row text against the reduced value, same files
+        p, t = f"{f}/preds.npy", f"{f}/targets.npy"
+        reduced = [*ours, "compute", "mse", p, t, "-o", "json"]
+        return {"read": reduced, "losscli": [*reduced[:-2], "--reduction", "none", "-o", "csv"]}
     if cell == "rows-csv":
         p, t, out = f"{f}/preds.npy", f"{f}/targets.npy", f"{f}/rows.csv"
         cmd = [*ours, "compute", "mse", p, t, "--reduction", "none", "--out", out]
@@ -190,6 +194,8 @@ CELLS: dict[str, tuple[str, int]] = {
     "mse-npy": ("mse, 1e7 rows, NPY", 10_000_000),
     "startup": ("start-up: mse on a 1,000-row NPY pair", 1_000),
     "rows-csv": ("per-row output: mse --reduction none --out rows.csv, 1e7 rows", 10_000_000),
+    # Its "bare read" is losscli's reduced command on the same files.
+    "startup-rows": ("start-up: per-row CSV against the reduced mse, 1,000-row NPY", 1_000),
 }
 
 
@@ -220,7 +226,7 @@ def _available(peer: str) -> bool:
 def run_cell(cell: str, folder: Path, rounds: int, env: dict[str, str]) -> dict[str, tuple]:
     commands = _cell_commands(cell, folder)
     commands = {k: c for k, c in commands.items() if k in ("read", "losscli") or _available(k)}
-    repeat = 10 if cell == "startup" else 1  # short runs: several a round, their median
+    repeat = 10 if cell.startswith("startup") else 1  # short runs: several a round, their median
     for cmd in commands.values():
         measure(cmd, env)  # warm-up
     walls: dict[str, list[float]] = {k: [] for k in commands}

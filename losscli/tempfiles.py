@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from typing import Any, BinaryIO
 
 _MADE: list[str] = []
@@ -102,6 +103,23 @@ def remove_on_termination() -> None:
         _watch(caught)
 
 
+def _end_by(number: int) -> None:
+    """End the process as the signal ``number`` would, from any thread: the default action
+    set through the C library (``signal.signal`` works in the main thread only), then the
+    signal itself; exit status 128 + ``number`` if that cannot be done."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.signal.restype = ctypes.c_void_p
+        libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        libc.signal(number, None)  # SIG_DFL
+        os.kill(os.getpid(), number)
+        time.sleep(1)
+    finally:
+        os._exit(128 + number)
+
+
 def _watch(signals: list[int]) -> None:
     import signal
     import threading
@@ -129,6 +147,6 @@ def _watch(signals: list[int]) -> None:
             for number in received:
                 if number in signals:
                     remove_all()
-                    os._exit(128 + number)
+                    _end_by(number)
 
     threading.Thread(target=watch, name="losscli-signals", daemon=True).start()

@@ -2,9 +2,11 @@
 on a worker, which sends back its ``RunState`` (a few numbers a loss and group); the client
 merges the states in partition order and finishes exactly as one process would.
 
-What travels back from a partition: per loss, 7 numbers overall and 7 per group label
-present in it (``Partial``: sum w v, sum w m, sum w r, sum w, scale, count, counted),
-plus, with ``--ci``, (resamples x columns) Poisson replicate sums overall and per group.
+What travels back from a partition: per loss, its exact sums overall and per group label
+present in it (``Partial``: sum w v and, where they differ, sum w m, sum w r and sum w, each a
+few 32-bit limbs; count, counted), plus, with ``--ci``, (resamples x columns) Poisson
+replicate sums overall and per group. Exact sums merge in any order: the engine's values are
+the one-process values, bit for bit.
 """
 
 from __future__ import annotations

@@ -69,9 +69,9 @@ class Accumulator:
         self.groups.add(codes, values, weights, rows.means, rows.norms)
 
     def state(self, labels: list[Any]) -> LossState:
-        """The sums so far, compacted, with groups keyed by their labels (``labels[code]``)."""
+        """The sums so far, with groups keyed by their labels (``labels[code]``)."""
         return LossState(
-            self.overall.compacted(),
+            self.overall,
             {labels[g]: self.group(g) for g in self._present()},
             [c.state(labels) for c in self.columns],
         )

@@ -93,10 +93,6 @@ class Partial:
             counts.add(np.array([float(self.count)]))
         return counts
 
-    def compacted(self) -> Partial:
-        """These sums (exact sums need no compacting; kept for the partition protocol)."""
-        return self
-
     @property
     def weighted_sum(self) -> float:
         return float(self.sums.rounded()[0])
