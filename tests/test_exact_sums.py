@@ -249,3 +249,14 @@ def test_readme_examples_print_the_same_digits_at_every_simd_level():
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "", f"with {disabled} disabled:\n{done.stdout}"
+
+
+def test_grad_norms_of_huge_gradients_are_finite(tmp_path, run):
+    """MSE's gradient 2 (p - y) of 1e200-sized errors: the norm over three rows is
+    2e200 * sqrt(3), not inf (squares beyond float64) and not 0."""
+    (tmp_path / "p.csv").write_text("p\n1e200\n-1e200\n1e200\n")
+    (tmp_path / "t.csv").write_text("t\n0\n0\n0\n")
+    result = run("grad", "mse", tmp_path / "p.csv", tmp_path / "t.csv", "-o", "json")
+    assert result.code == 0, result.stderr
+    assert f"norm of the per-row gradients: {2e200 * math.sqrt(3):.5g}" in result.stderr
+    assert f"norm of the mean loss's gradient: {2e200 * math.sqrt(3) / 3:.5g}" in result.stderr

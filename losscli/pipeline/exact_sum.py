@@ -47,7 +47,7 @@ NAN, POS_INF, NEG_INF = 1, 2, 4  # flags of sums that met non-finite terms
 # terms are summed as mantissa and exponent, like products.
 _HUGE_FIELD = 2000
 _HUGE_TERM = 2.0 ** (_HUGE_FIELD - 1023)
-_HUGE = np.r_[_HUGE_FIELD:_SPECIAL, 2048 + _HUGE_FIELD : 2048 + _SPECIAL]
+_HUGE = np.concatenate([np.arange(_HUGE_FIELD, _SPECIAL), np.arange(_HUGE_FIELD, _SPECIAL) + 2048])
 
 # Sign and exponent field of a frexp mantissa in [1/4, 1) (fields 1021, 1022), zero, inf/NaN,
 # as 0..7: the product path's bins.
@@ -174,8 +174,8 @@ class ExactSums:
         """Make room for ``k`` sums (new ones are 0)."""
         extra = k - len(self)
         if extra > 0:
-            self.limbs = np.pad(self.limbs, ((0, extra), (0, 0)))
-            self.flags = np.pad(self.flags, (0, extra))
+            self.limbs = padded(self.limbs, after=extra)
+            self.flags = padded(self.flags, after=extra)
 
     def _add_binned(
         self, owners: np.ndarray, totals: np.ndarray, exponents: np.ndarray, flags: np.ndarray
@@ -210,7 +210,7 @@ class ExactSums:
         below = max(0, self.low - first)
         above = max(0, end - (self.low + self.limbs.shape[1]))
         if below or above:
-            self.limbs = np.pad(self.limbs, ((0, 0), (below, above)))
+            self.limbs = padded(self.limbs, before=below, after=above, axis=1)
             self.low -= below
 
     def _carry(self) -> None:
@@ -319,6 +319,17 @@ class ExactSums:
         root = math.isqrt(scaled)
         root = (root << 1) | (root * root != scaled)
         return _quotient(root, 1 << (BIAS // 2 + extra + 1))
+
+
+def padded(array: np.ndarray, before: int = 0, after: int = 0, axis: int = 0) -> np.ndarray:
+    """``array`` with zeros added along ``axis`` (``np.pad`` costs 15 ms of imports)."""
+    shape = list(array.shape)
+    shape[axis] += before + after
+    out = np.zeros(shape, dtype=array.dtype)
+    index = [slice(None)] * array.ndim
+    index[axis] = slice(before, before + array.shape[axis])
+    out[tuple(index)] = array
+    return out
 
 
 def _quotient(numerator: int, denominator: int) -> float:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.pipeline.exact_sum import ExactSums
+from losscli.pipeline.exact_sum import ExactSums, padded
 from losscli.records import field, record
 
 
@@ -137,8 +137,8 @@ class GroupPartials:
     def _grow(self, k: int) -> None:
         extra = k - len(self)
         if extra > 0:
-            self.counts = np.pad(self.counts, (0, extra))
-            self.counted = np.pad(self.counted, (0, extra))
+            self.counts = padded(self.counts, after=extra)
+            self.counted = padded(self.counted, after=extra)
 
     def add(
         self,
