@@ -2,9 +2,10 @@
 and NPY files, and the terminal's table of the first and last rows.
 
 Every writer is a ``RowSink`` (it receives each chunk's ids and value columns) and ends
-with ``finish(records)``, given the results' metadata, returning notes for stderr. Numbers
-are formatted by pyarrow's CSV writer (shortest text that reads back as the same float) at
-native speed; memory stays bounded by the chunk size whatever the row count. A skipped row
+with ``finish(records)``, given the results' metadata, returning notes for stderr. Text
+formats write every number with ``text_columns.number_texts`` (the shortest text that reads
+back as the same float, a valid JSON number) and join cells into rows on bytes; memory stays
+bounded by the chunk size whatever the row count. A skipped row
 is ``nan`` in CSV (an empty cell would be a blank line in a one-column file, which CSV
 readers drop, and the rows would no longer line up), ``null`` in JSON, and a null in
 Parquet and Arrow.
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from losscli.errors import UsageError, option
+from losscli.text_columns import Cells, Segment, Texts, joined, number_texts
 
 ROW_FORMATS = {
     ".csv": "csv",
@@ -143,14 +145,14 @@ class _TableWriter(_Writer):
         """Each cell's text from ``number_texts`` (the one number formatter: ``2.0`` keeps
         its point so readers keep the column's float type, ``nan`` for a skipped row), the
         id column quoted as CSV quotes text."""
-        cells: list[pa.Array | str] = []
+        cells: list[Segment] = []
         if self.id_column is not None:
             cells += [_csv_id_texts(batch.column(0)), ","]
         for values in columns:
             for v in _flat(values):
                 cells += [number_texts(v, missing="nan"), ","]
         cells[-1] = "\n"
-        self.stream.write(_string_data(joined(cells, batch.num_rows)))
+        self.stream.write(joined(cells, batch.num_rows).bytes())
 
     def _conform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Ids of a later chunk in another type (all null, or ints then text): cast."""
@@ -205,7 +207,7 @@ class _CsvText:
         pass
 
 
-def _csv_id_texts(ids: pa.Array) -> pa.Array:
+def _csv_id_texts(ids: pa.Array) -> Texts:
     """Each id as a CSV cell: numbers as ``number_texts`` writes them, text quoted when it
     holds a comma, a quote or a line break, an empty cell for a missing id."""
     import pyarrow.compute as pc
@@ -219,7 +221,7 @@ def _csv_id_texts(ids: pa.Array) -> pa.Array:
         text = pc.ascii_lower(text)
     quote = pc.match_substring_regex(text, '[",\r\n]')
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.fill_null(pc.if_else(pc.fill_null(quote, False), quoted, text), "")
+    return Texts.of_arrow(pc.fill_null(pc.if_else(pc.fill_null(quote, False), quoted, text), ""))
 
 
 class _NpyWriter(_Writer):
@@ -267,7 +269,7 @@ class _Texts:
         self.nonfinite = 0
         self.first_nonfinite: str | None = None
 
-    def numbers(self, values: np.ndarray, where: str, start: int) -> pa.Array:
+    def numbers(self, values: np.ndarray, where: str, start: int) -> Texts:
         """One JSON text per row: a number (``2.0`` keeps its point), ``null`` for NaN
         and infinities, or ``[a, b]`` for a row's elements."""
         flat: np.ndarray = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
@@ -284,12 +286,12 @@ class _Texts:
         if values.ndim == 1:
             return texts
         width = flat.size // max(len(values), 1)
-        bounds = np.arange(0, flat.size + 1, width, dtype=np.int32)
-        offsets = pa.Array.from_buffers(pa.int32(), len(bounds), [None, pa.py_buffer(bounds)])
-        import pyarrow.compute as pc
-
-        rows = pc.binary_join(pa.ListArray.from_arrays(offsets, texts), repeated(", ", len(values)))
-        return joined(["[", rows, "]"], len(rows))
+        cells = texts.cells()
+        segments: list[Segment] = ["["]
+        for d in range(width):
+            element = Cells(cells.data, cells.starts[d::width], cells.lengths[d::width])
+            segments += [element, ", " if d < width - 1 else "]"]
+        return joined(segments, len(values))
 
     def notes(self) -> list[str]:
         if not self.nonfinite:
@@ -300,53 +302,7 @@ class _Texts:
         ]
 
 
-def number_texts(values: np.ndarray, missing: str = "null") -> pa.Array:
-    """The one number formatter of the text writers (CSV, NDJSON, JSON): the shortest text
-    that reads back as the same float64 (pyarrow's, at native speed), with ``.0`` added to a
-    text that is all digits (``2.0``, so readers see a float; never after an exponent:
-    ``1e+16`` is already a JSON number), ``missing`` for NaN, ``inf``/``-inf`` as is.
-
-    >>> number_texts(np.array([2.0, 1e16, -0.0, 0.1, 5e-324, np.nan])).to_pylist()
-    ['2.0', '1e+16', '-0.0', '0.1', '5e-324', 'null']
-    """
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
-    out = io.BytesIO()
-    column = pa.RecordBatch.from_arrays([_floats(values, nan_as_null=False)], names=["v"])
-    pacsv.write_csv(column, out, pacsv.WriteOptions(include_header=False))
-    data = out.getbuffer()
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    offsets = np.empty(len(ends) + 1, dtype=np.int32)
-    offsets[0] = 0
-    offsets[1:] = ends + 1
-    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(bytes(data)))
-    texts = pc.utf8_slice_codeunits(lines, 0, -1)  # without the line ends
-    # Functions with options, not Python scalars: pyarrow imports pandas to convert those.
-    texts = pc.replace_substring_regex(texts, pattern="^(-?[0-9]+)$", replacement="\\1.0")
-    if missing != "nan" and np.isnan(values).any():
-        texts = pc.replace_substring_regex(texts, pattern="^-?nan$", replacement=missing)
-    return texts
-
-
-def repeated(text: str, n: int) -> pa.Array:
-    """``text`` n times as a string array (built from buffers: ``pa.scalar`` and ``pa.array``
-    of Python values import pandas, a third of a second of start-up)."""
-    data = text.encode()
-    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
-
-
-def joined(parts: Sequence[pa.Array | str], n: int) -> pa.Array:
-    """Each row's parts concatenated (arrays of n texts, or one text for every row)."""
-    import pyarrow.compute as pc
-
-    arrays = [repeated(p, n) if isinstance(p, str) else p for p in parts]
-    return pc.binary_join_element_wise(*arrays, repeated("", n))
-
-
-def _id_texts(ids: Any) -> pa.Array:
+def _id_texts(ids: Any) -> Texts:
     """Each id as JSON text: numbers as they are, text quoted and escaped, null."""
     import pyarrow.compute as pc
 
@@ -355,23 +311,13 @@ def _id_texts(ids: Any) -> pa.Array:
         return number_texts(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
     if pa.types.is_integer(array.type) or pa.types.is_boolean(array.type):
         texts = pc.cast(array, pa.string())
-        return pc.fill_null(pc.ascii_lower(texts), "null")
+        return Texts.of_arrow(pc.fill_null(pc.ascii_lower(texts), "null"))
     text = pc.cast(array, pa.string())
     plain = not pc.any(pc.match_substring_regex(text, r'["\\\x00-\x1f]')).as_py()
     if plain:
         quoted = pc.binary_join_element_wise('"', text, '"', "")
-        return pc.fill_null(quoted, "null")
-    return pa.array([json.dumps(v) for v in text.to_pylist()], type=pa.string())
-
-
-def _string_data(texts: pa.Array) -> memoryview:
-    """The bytes of a string array's values, back to back."""
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    if texts.offset or texts.null_count:
-        texts = pa.array(texts.to_pylist(), type=pa.string())
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
-    data = texts.buffers()[2]
-    return memoryview(data)[offsets[0] : offsets[len(texts)]] if data else memoryview(b"")
+        return Texts.of_arrow(pc.fill_null(quoted, "null"))
+    return Texts.of_arrow(pa.array([json.dumps(v) for v in text.to_pylist()], type=pa.string()))
 
 
 class _NdjsonWriter(_Writer):
@@ -392,7 +338,7 @@ class _NdjsonWriter(_Writer):
         values += [self.texts.numbers(v, n, start) for n, v in zip(self.names, columns)]
         for position, (key, text) in enumerate(zip(keys, values)):
             parts += [("{" if position == 0 else ", ") + json.dumps(key) + ": ", text]
-        self.stream.write(_string_data(joined([*parts, "}\n"], len(columns[0]))))
+        self.stream.write(joined([*parts, "}\n"], len(columns[0])).bytes())
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.texts.notes()
@@ -422,7 +368,7 @@ class _JsonWriter(_Writer):
         for spool, text in zip(self.spools, texts):
             if start:
                 spool.write(b", ")
-            spool.write(_string_data(joined([text, ", "], len(text))))
+            spool.write(joined([text, ", "], len(text)).bytes())
             spool.seek(-2, 2)
             spool.truncate()
 
