@@ -32,7 +32,7 @@ class RowData:
     valid: np.ndarray
     groups: np.ndarray | None = None  # group id of each row
     finalize: Callable[[float], float] | None = None
-    scale: float = 1.0  # the statistic's factor: parts are kept small (see partial.weight_scale)
+    scale: float = 1.0  # a power of two the weights were divided by (see collect.RowParts)
     # Column-wise means (numerators (n, D)): mean_d column_finalize(mean of column d).
     column_finalize: Callable[[float], float] | None = None
 

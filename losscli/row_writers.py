@@ -2,10 +2,9 @@
 and NPY files, and the terminal's table of the first and last rows.
 
 Every writer is a ``RowSink`` (it receives each chunk's ids and value columns) and ends
-with ``finish(records)``, given the results' metadata, returning notes for stderr. Text
-formats write every number with ``text_columns.number_texts`` (the shortest text that reads
-back as the same float, a valid JSON number) and join cells into rows on bytes; memory stays
-bounded by the chunk size whatever the row count. A skipped row
+with ``finish(records)``, given the results' metadata, returning notes for stderr. Numbers
+are formatted by pyarrow's CSV writer (shortest text that reads back as the same float) at
+native speed; memory stays bounded by the chunk size whatever the row count. A skipped row
 is ``nan`` in CSV (an empty cell would be a blank line in a one-column file, which CSV
 readers drop, and the rows would no longer line up), ``null`` in JSON, and a null in
 Parquet and Arrow.
@@ -24,7 +23,6 @@ import numpy as np
 import pyarrow as pa
 
 from losscli.errors import UsageError, option
-from losscli.text_columns import Cells, Segment, Texts, joined, number_texts
 
 ROW_FORMATS = {
     ".csv": "csv",
@@ -76,6 +74,28 @@ def _floats(values: np.ndarray, nan_as_null: bool = True) -> pa.Array:
     if nan_as_null and missing.any():
         validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
     return pa.Array.from_buffers(pa.float64(), len(values), [validity, pa.py_buffer(values)])
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    """Which values are whole numbers (pyarrow writes them without a point or, from 1e10
+    on, with an exponent: ``_with_points`` looks at the text)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values == np.trunc(values))
+
+
+def _with_points(text: bytes, whole: np.ndarray) -> bytes | None:
+    """CSV text whose cells ``whole`` (rows x cells) get ``.0`` appended unless their text
+    has an exponent (``1e+16`` is a number as it is; ``1e+16.0`` is not); None when the
+    cells cannot be told apart by commas (quoted text holding one)."""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero((buf == 44) | (buf == 10))
+    if len(ends) != whole.size:
+        return None
+    points = whole.reshape(-1).copy()
+    points[np.searchsorted(ends, np.flatnonzero(buf == 101))] = False  # 'e'
+    at = ends[points]
+    point = np.tile(np.array([46, 48], dtype=np.uint8), len(at))
+    return np.insert(buf, np.repeat(at, 2), point).tobytes()
 
 
 def _ids(ids: Any) -> pa.Array:
@@ -142,17 +162,23 @@ class _TableWriter(_Writer):
             self.writer.write_batch(batch)
 
     def _write_csv(self, batch: pa.RecordBatch, columns: Sequence[np.ndarray]) -> None:
-        """Each cell's text from ``number_texts`` (the one number formatter: ``2.0`` keeps
-        its point so readers keep the column's float type, ``nan`` for a skipped row), the
-        id column quoted as CSV quotes text."""
-        cells: list[Segment] = []
+        """pyarrow's CSV text (``number_texts``' digits, at native speed), with ``2.0`` (not
+        ``2``) for whole numbers as Python, pandas and polars write them, so that readers keep
+        the column's float type."""
+        import pyarrow.csv as pacsv
+
+        whole = [_whole(v.reshape(len(v), -1)) for v in columns]
+        if not any(w.any() for w in whole):
+            self.writer.write_batch(batch)
+            return
         if self.id_column is not None:
-            cells += [_csv_id_texts(batch.column(0)), ","]
-        for values in columns:
-            for v in _flat(values):
-                cells += [number_texts(v, missing="nan"), ","]
-        cells[-1] = "\n"
-        self.stream.write(joined(cells, batch.num_rows).bytes())
+            whole.insert(0, np.zeros((batch.num_rows, 1), dtype=bool))
+        text = io.BytesIO()
+        pacsv.write_csv(batch, text, pacsv.WriteOptions(include_header=False))
+        fixed = _with_points(text.getvalue(), np.hstack(whole))
+        if fixed is None:
+            fixed = _python_csv(batch)
+        self.stream.write(fixed)
 
     def _conform(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Ids of a later chunk in another type (all null, or ints then text): cast."""
@@ -179,10 +205,13 @@ class _TableWriter(_Writer):
         else:
             import csv
 
+            import pyarrow.csv as pacsv
+
             header = io.StringIO()
             csv.writer(header, lineterminator="\n").writerow(schema.names)
             self.stream.write(header.getvalue().encode())
-            self.writer = _CsvText()
+            options = pacsv.WriteOptions(include_header=False)
+            self.writer = pacsv.CSVWriter(self.stream, schema, write_options=options)
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         if self.writer is None:  # no rows at all: the header alone
@@ -200,28 +229,15 @@ class _TableWriter(_Writer):
             self.writer = None
 
 
-class _CsvText:
-    """The CSV writer's state: its rows are written as text as they come (``_write_csv``)."""
+def _python_csv(batch: pa.RecordBatch) -> bytes:
+    """The slow, general way: Python's csv module and repr (ids holding commas)."""
+    import csv
 
-    def close(self) -> None:
-        pass
-
-
-def _csv_id_texts(ids: pa.Array) -> Texts:
-    """Each id as a CSV cell: numbers as ``number_texts`` writes them, text quoted when it
-    holds a comma, a quote or a line break, an empty cell for a missing id."""
-    import pyarrow.compute as pc
-
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    if pa.types.is_floating(ids.type):
-        return number_texts(np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.float64), "")
-    text = pc.cast(ids, pa.string())
-    if pa.types.is_boolean(ids.type):
-        text = pc.ascii_lower(text)
-    quote = pc.match_substring_regex(text, '[",\r\n]')
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return Texts.of_arrow(pc.fill_null(pc.if_else(pc.fill_null(quote, False), quoted, text), ""))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    for row in zip(*(c.to_pylist() for c in batch.columns)):
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+    return text.getvalue().encode()
 
 
 class _NpyWriter(_Writer):
@@ -269,7 +285,7 @@ class _Texts:
         self.nonfinite = 0
         self.first_nonfinite: str | None = None
 
-    def numbers(self, values: np.ndarray, where: str, start: int) -> Texts:
+    def numbers(self, values: np.ndarray, where: str, start: int) -> pa.Array:
         """One JSON text per row: a number (``2.0`` keeps its point), ``null`` for NaN
         and infinities, or ``[a, b]`` for a row's elements."""
         flat: np.ndarray = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
@@ -286,12 +302,12 @@ class _Texts:
         if values.ndim == 1:
             return texts
         width = flat.size // max(len(values), 1)
-        cells = texts.cells()
-        segments: list[Segment] = ["["]
-        for d in range(width):
-            element = Cells(cells.data, cells.starts[d::width], cells.lengths[d::width])
-            segments += [element, ", " if d < width - 1 else "]"]
-        return joined(segments, len(values))
+        bounds = np.arange(0, flat.size + 1, width, dtype=np.int32)
+        offsets = pa.Array.from_buffers(pa.int32(), len(bounds), [None, pa.py_buffer(bounds)])
+        import pyarrow.compute as pc
+
+        rows = pc.binary_join(pa.ListArray.from_arrays(offsets, texts), repeated(", ", len(values)))
+        return joined(["[", rows, "]"], len(rows))
 
     def notes(self) -> list[str]:
         if not self.nonfinite:
@@ -302,7 +318,53 @@ class _Texts:
         ]
 
 
-def _id_texts(ids: Any) -> Texts:
+def number_texts(values: np.ndarray, missing: str = "null") -> pa.Array:
+    """The one number formatter of the text writers (CSV, NDJSON, JSON): the shortest text
+    that reads back as the same float64 (pyarrow's, at native speed), with ``.0`` added to a
+    text that is all digits (``2.0``, so readers see a float; never after an exponent:
+    ``1e+16`` is already a JSON number), ``missing`` for NaN, ``inf``/``-inf`` as is.
+
+    >>> number_texts(np.array([2.0, 1e16, -0.0, 0.1, 5e-324, np.nan])).to_pylist()
+    ['2.0', '1e+16', '-0.0', '0.1', '5e-324', 'null']
+    """
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    out = io.BytesIO()
+    column = pa.RecordBatch.from_arrays([_floats(values, nan_as_null=False)], names=["v"])
+    pacsv.write_csv(column, out, pacsv.WriteOptions(include_header=False))
+    data = out.getbuffer()
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    offsets = np.empty(len(ends) + 1, dtype=np.int32)
+    offsets[0] = 0
+    offsets[1:] = ends + 1
+    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(bytes(data)))
+    texts = pc.utf8_slice_codeunits(lines, 0, -1)  # without the line ends
+    # Functions with options, not Python scalars: pyarrow imports pandas to convert those.
+    texts = pc.replace_substring_regex(texts, pattern="^(-?[0-9]+)$", replacement="\\1.0")
+    if missing != "nan" and np.isnan(values).any():
+        texts = pc.replace_substring_regex(texts, pattern="^-?nan$", replacement=missing)
+    return texts
+
+
+def repeated(text: str, n: int) -> pa.Array:
+    """``text`` n times as a string array (built from buffers: ``pa.scalar`` and ``pa.array``
+    of Python values import pandas, a third of a second of start-up)."""
+    data = text.encode()
+    offsets = np.arange(n + 1, dtype=np.int32) * len(data)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
+def joined(parts: Sequence[pa.Array | str], n: int) -> pa.Array:
+    """Each row's parts concatenated (arrays of n texts, or one text for every row)."""
+    import pyarrow.compute as pc
+
+    arrays = [repeated(p, n) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*arrays, repeated("", n))
+
+
+def _id_texts(ids: Any) -> pa.Array:
     """Each id as JSON text: numbers as they are, text quoted and escaped, null."""
     import pyarrow.compute as pc
 
@@ -311,13 +373,23 @@ def _id_texts(ids: Any) -> Texts:
         return number_texts(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
     if pa.types.is_integer(array.type) or pa.types.is_boolean(array.type):
         texts = pc.cast(array, pa.string())
-        return Texts.of_arrow(pc.fill_null(pc.ascii_lower(texts), "null"))
+        return pc.fill_null(pc.ascii_lower(texts), "null")
     text = pc.cast(array, pa.string())
     plain = not pc.any(pc.match_substring_regex(text, r'["\\\x00-\x1f]')).as_py()
     if plain:
         quoted = pc.binary_join_element_wise('"', text, '"', "")
-        return Texts.of_arrow(pc.fill_null(quoted, "null"))
-    return Texts.of_arrow(pa.array([json.dumps(v) for v in text.to_pylist()], type=pa.string()))
+        return pc.fill_null(quoted, "null")
+    return pa.array([json.dumps(v) for v in text.to_pylist()], type=pa.string())
+
+
+def _string_data(texts: pa.Array) -> memoryview:
+    """The bytes of a string array's values, back to back."""
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    if texts.offset or texts.null_count:
+        texts = pa.array(texts.to_pylist(), type=pa.string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
+    data = texts.buffers()[2]
+    return memoryview(data)[offsets[0] : offsets[len(texts)]] if data else memoryview(b"")
 
 
 class _NdjsonWriter(_Writer):
@@ -338,7 +410,7 @@ class _NdjsonWriter(_Writer):
         values += [self.texts.numbers(v, n, start) for n, v in zip(self.names, columns)]
         for position, (key, text) in enumerate(zip(keys, values)):
             parts += [("{" if position == 0 else ", ") + json.dumps(key) + ": ", text]
-        self.stream.write(joined([*parts, "}\n"], len(columns[0])).bytes())
+        self.stream.write(_string_data(joined([*parts, "}\n"], len(columns[0]))))
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.texts.notes()
@@ -368,7 +440,7 @@ class _JsonWriter(_Writer):
         for spool, text in zip(self.spools, texts):
             if start:
                 spool.write(b", ")
-            spool.write(joined([text, ", "], len(text)).bytes())
+            spool.write(_string_data(joined([text, ", "], len(text))))
             spool.seek(-2, 2)
             spool.truncate()
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from losscli.catalogue import default_registry
 from losscli.evaluate import evaluate_sources
+from losscli.pipeline.exact_sum import ExactSums, exact_sum
 from losscli.pipeline.sources import open_sources
 from losscli.plots.figure import Figure, Series
 from losscli.requests import Options, check_requests, resolve_requests
@@ -26,7 +27,7 @@ class _Bins:
     def __init__(self, bins: int) -> None:
         self.bins = bins
         self.count = np.zeros(bins)
-        self.confidence = np.zeros(bins)
+        self.confidence_sums = ExactSums(bins)  # exact: the same bits in any chunking
         self.hits = np.zeros(bins)
 
     def start(self, names: Sequence[str], id_column: str | None) -> None:
@@ -45,7 +46,7 @@ class _Bins:
             hit = (p.argmax(axis=1) == y).astype(np.float64)
         index = np.clip((confidence * self.bins).astype(np.int64), 0, self.bins - 1)
         self.count += np.bincount(index, minlength=self.bins)
-        self.confidence += np.bincount(index, weights=confidence, minlength=self.bins)
+        self.confidence_sums.add(confidence, index)
         self.hits += np.bincount(index, weights=hit, minlength=self.bins)
 
 
@@ -72,10 +73,13 @@ def calibration_figure(
     collected = _Bins(bins)
     evaluation = evaluate_sources(requests, sources, options, observe=collected)
     used = collected.count > 0
-    confidence = collected.confidence[used] / collected.count[used]
+    sums = collected.confidence_sums
+    sums.grow(bins)
+    bins_used = np.flatnonzero(used).tolist()
+    confidence = np.array([sums.ratio(int(collected.count[i]), i) for i in bins_used])
     frequency = collected.hits[used] / collected.count[used]
     n = float(collected.count.sum())
-    ece = float(np.sum(collected.count[used] / n * np.abs(frequency - confidence)))
+    ece = exact_sum(collected.count[used] / n * np.abs(frequency - confidence))
     edges = np.linspace(0.0, 1.0, bins + 1)
     score = "Brier score" if binary else "log loss"
     what = "P(class 1)" if binary else "confidence of the top class"

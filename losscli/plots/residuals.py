@@ -17,6 +17,7 @@ import numpy as np
 from losscli.catalogue import default_registry
 from losscli.errors import InputError
 from losscli.evaluate import evaluate_sources
+from losscli.pipeline.exact_sum import ExactSums
 from losscli.pipeline.sources import open_sources
 from losscli.plots.figure import Figure, Series
 from losscli.requests import Options, check_requests, resolve_requests
@@ -37,7 +38,7 @@ class _Ranges(_Pass):
         self.high = -math.inf
         self.r_low = math.inf
         self.r_high = -math.inf
-        self.r_sum = 0.0
+        self.r_sum = ExactSums()  # exact: the bias is the same bits in any chunking
 
     def inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
         p = np.asarray(arrays["predictions"], dtype=np.float64).reshape(-1)
@@ -50,7 +51,7 @@ class _Ranges(_Pass):
         self.high = max(self.high, float(max(p.max(), y.max())))
         self.r_low = min(self.r_low, float(r.min()))
         self.r_high = max(self.r_high, float(r.max()))
-        self.r_sum += float(r.sum())
+        self.r_sum.add(r)
 
 
 class _Points(_Pass):
@@ -120,7 +121,7 @@ def residual_figures(
         series=(Series("residuals", "bars", edges.tolist(), second.counts.tolist()),),
         facts={
             "n": ranges.n,
-            "mean residual (bias)": ranges.r_sum / ranges.n,
+            "mean residual (bias)": ranges.r_sum.ratio(ranges.n),
             "mse": first.results[0].value,
         },
     )
