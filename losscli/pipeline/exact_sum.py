@@ -258,13 +258,18 @@ class ExactSums:
     def integers(self) -> list[int]:
         """Each finite sum as an exact integer, in units of 2**-BIAS."""
         self._flush()
-        out = []
-        for row in self.limbs.tolist():
-            total = 0
-            for limb in reversed(row):
-                total = (total << LIMB) + limb
-            out.append(total << (LIMB * self.low))
-        return out
+        return [self._integer(row) for row in self.limbs.tolist()]
+
+    def _integer(self, row: list[int]) -> int:
+        total = 0
+        for limb in reversed(row):
+            total = (total << LIMB) + limb
+        return total << (LIMB * self.low)
+
+    def integer(self, i: int) -> int:
+        """Sum ``i`` as an exact integer, in units of 2**-BIAS."""
+        self._flush()
+        return self._integer(self.limbs[i].tolist())
 
     def _special(self, i: int) -> float | None:
         flags = int(self.flags[i])
@@ -287,10 +292,10 @@ class ExactSums:
     def ratio(self, other: ExactSums | int, i: int = 0) -> float:
         """Sum ``i`` divided by ``other`` (its sum ``i``, or a count), rounded once; NaN when
         dividing by 0, IEEE rules when either side met inf or NaN."""
-        numerator = self.integers()[i]
+        numerator = self.integer(i)
         special = self._special(i)
         if isinstance(other, ExactSums):
-            denominator, other_special = other.integers()[i], other._special(i)
+            denominator, other_special = other.integer(i), other._special(i)
         else:
             denominator, other_special = int(other) << BIAS, None
         if special is not None or other_special is not None:
@@ -307,7 +312,7 @@ class ExactSums:
         special = self._special(i)
         if special is not None:
             return math.sqrt(special) if special >= 0 or math.isnan(special) else math.nan
-        total = self.integers()[i]
+        total = self.integer(i)
         if total < 0:
             return math.nan
         if total == 0:
