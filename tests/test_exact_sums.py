@@ -260,3 +260,22 @@ def test_grad_norms_of_huge_gradients_are_finite(tmp_path, run):
     assert result.code == 0, result.stderr
     assert f"norm of the per-row gradients: {2e200 * math.sqrt(3):.5g}" in result.stderr
     assert f"norm of the mean loss's gradient: {2e200 * math.sqrt(3) / 3:.5g}" in result.stderr
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_weighted_terms_are_the_same_whichever_path_a_chunk_takes(chunk):
+    """Chunks whose products w * v are normal floats take float64's product; chunks where one
+    overflows or underflows take mantissas and exponents: the terms, and so the bits, agree."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    weights = rng.integers(1, 9, n) * 2.0 ** rng.choice(
+        [-1000, -3, 0, 5, 1000], n, p=[0.01, 0.3, 0.38, 0.3, 0.01]
+    )
+    values = rng.integers(-9, 9, n) * 2.0 ** rng.choice([-60, 0, 60], n)
+    exact_terms = [Fraction(w) * Fraction(v) for w, v in zip(weights.tolist(), values.tolist())]
+    sums, totals = ExactSums(1), ExactSums(1)
+    step = chunk or n
+    for start in range(0, n, step):
+        sums.add_products(weights[start : start + step], values[start : start + step])
+        totals.add(weights[start : start + step])
+    assert sums.ratio(totals) == float(sum(exact_terms) / exact(weights))

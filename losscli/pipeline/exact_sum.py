@@ -56,6 +56,7 @@ for _sign in (0, 1):
     _MANTISSA_FIELD[_sign * 2048 + 1021] = _sign * 4 + 1
     _MANTISSA_FIELD[_sign * 2048 + 1022] = _sign * 4 + 2
     _MANTISSA_FIELD[_sign * 2048 + _SPECIAL] = _sign * 4 + 3
+_SMALLEST_NORMAL = 2.0**-1022
 _FIELD_OF_CODE = np.array([0, 1021, 1022, _SPECIAL, 2048, 2048 + 1021, 2048 + 1022, 4095])
 
 
@@ -162,6 +163,11 @@ class ExactSums:
         weights, values = (np.ravel(a) for a in np.broadcast_arrays(weights, values))
         if codes is not None:
             codes = np.broadcast_to(np.asarray(codes, dtype=np.int64), weights.shape)
+        with np.errstate(all="ignore"):
+            products = weights * values
+        if _normal_products(weights, values, products):  # float64's product is the term
+            self.add(products, codes)
+            return
         for start in range(0, len(weights), MAX_ROWS):
             rows = slice(start, start + MAX_ROWS)
             if codes is None:
@@ -461,6 +467,19 @@ def _binned(
         return np.arange(size), np.bincount(keys, hi, size), np.bincount(keys, lo, size)
     present, index = np.unique(keys, return_inverse=True)
     return present, np.bincount(index, hi, len(present)), np.bincount(index, lo, len(present))
+
+
+def _normal_products(weights: np.ndarray, values: np.ndarray, products: np.ndarray) -> bool:
+    """Whether float64's ``w * v`` is each term exactly: no product overflowed, and none
+    fell below the normal range (a subnormal, or 0 from non-zero factors)."""
+    finite = np.isfinite(products)
+    if not finite.all() and (~finite & np.isfinite(weights) & np.isfinite(values)).any():
+        return False
+    with np.errstate(invalid="ignore"):
+        tiny = np.abs(products) < _SMALLEST_NORMAL
+    if not tiny.any():
+        return True
+    return bool(((weights[tiny] == 0) | (values[tiny] == 0)).all())
 
 
 def _empty() -> Binned:
