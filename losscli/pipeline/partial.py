@@ -24,6 +24,12 @@ def _add(target: ExactSums, terms: Any, weights: np.ndarray | None, codes: Any, 
         target.add_products(weights, x, codes)
 
 
+def _zeros_and_ones(mask: np.ndarray, nonzero: int) -> bool:
+    """Whether every entry of ``mask`` (with ``nonzero`` non-zero entries) is 0 or 1: its sum
+    is then the count, without summing (an ignore mask, the common case)."""
+    return int(np.count_nonzero(mask == 1.0)) == nonzero
+
+
 @record
 class Partial:
     """Exact sums of the rows seen so far.
@@ -59,12 +65,18 @@ class Partial:
             if self.weights is None:
                 self.weights = ExactSums()
             self.weights.add(weights)
+        kept = n
         if norms is not None:
             if self.denominators is None:
                 self.denominators = ExactSums()
-            _add(self.denominators, norms, weights, None, n)
+            mask = np.broadcast_to(np.asarray(norms, dtype=np.float64), (n,))
+            kept = int(np.count_nonzero(mask))
+            if weights is None and _zeros_and_ones(mask, kept):  # the sum is the count
+                self.denominators.add(np.array([float(kept)]))
+            else:
+                _add(self.denominators, norms, weights, None, n)
         self.count += n
-        self.counted += n if norms is None else int(np.count_nonzero(np.broadcast_to(norms, (n,))))
+        self.counted += kept
 
     @staticmethod
     def concat(partials: list[Partial]) -> Partial:
@@ -155,18 +167,23 @@ class GroupPartials:
         k = int(codes.max()) + 1
         self._grow(k)
         _add(self.sides["sums"], values, weights, codes, n)
-        for name, terms in (("numerators", means), ("denominators", norms)):
-            if terms is not None:
-                _add(self.sides.setdefault(name, ExactSums(0)), terms, weights, codes, n)
+        if means is not None:
+            _add(self.sides.setdefault("numerators", ExactSums(0)), means, weights, codes, n)
         if weights is not None:
             self.sides.setdefault("weights", ExactSums(0)).add(weights, codes)
         counts = np.bincount(codes, minlength=k)
         self.counts[:k] += counts
         if norms is None:
             self.counted[:k] += counts
+            return
+        mask = np.broadcast_to(np.asarray(norms, dtype=np.float64), (n,))
+        kept = np.bincount(codes[mask != 0], minlength=k)
+        self.counted[:k] += kept
+        denominators = self.sides.setdefault("denominators", ExactSums(0))
+        if weights is None and _zeros_and_ones(mask, int(kept.sum())):  # sums are counts
+            denominators.add(kept.astype(np.float64), np.arange(k))
         else:
-            kept = np.broadcast_to(norms, (n,)) != 0
-            self.counted[:k] += np.bincount(codes[kept], minlength=k)
+            _add(denominators, norms, weights, codes, n)
 
     def partial(self, g: int) -> Partial:
         """Group ``g``'s sums as a ``Partial``."""
