@@ -48,7 +48,9 @@ class Result:
 
     ``value`` is the reduced value (None with ``reduction="none"``, where ``values`` holds
     one value per row, NaN for skipped rows); ``n`` is the number of rows that made it; a
-    total's ``n`` is the number of rows behind it (see ``weighted_total``).
+    total's ``n`` is the number of rows behind it (see ``weighted_total``). ``to_dict()`` is
+    the JSON record ``compute -o json`` writes, in plain Python values (per-row values a list,
+    None where JSON has null), so ``json.dumps`` takes it as it is.
     """
 
     loss: str
