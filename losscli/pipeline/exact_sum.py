@@ -246,10 +246,25 @@ class ExactSums:
 
     @staticmethod
     def concat(parts: Sequence[ExactSums]) -> ExactSums:
-        """The sums of every part, sum i to sum i."""
-        out = ExactSums(max((len(p) for p in parts), default=1))
+        """The sums of every part, sum i to sum i: one window for all, one carry."""
+        out = ExactSums(max((len(p.flags) for p in parts), default=1))
         for part in parts:
-            out.merge(part)
+            part._flush()
+        if parts and np.concatenate([p.flags for p in parts]).any():
+            for part in parts:
+                out.flags[: len(part.flags)] |= part.flags
+        live = [p for p in parts if p.limbs.shape[1]]
+        if not live:
+            return out
+        out.low = min(p.low for p in live)
+        top = max(p.low + p.limbs.shape[1] for p in live) + 2  # room for the carries
+        out.limbs = np.zeros((len(out), top - out.low), dtype=np.int64)
+        for count, part in enumerate(live, start=1):
+            start = part.low - out.low
+            out.limbs[: len(part.flags), start : start + part.limbs.shape[1]] += part.limbs
+            if count % (1 << 20) == 0:  # limbs below 2**32 each: 2**20 of them fit in 2**63
+                out._carry()
+        out._carry()
         return out
 
     def take(self, index: int) -> ExactSums:
