@@ -162,9 +162,9 @@ class _TableWriter(_Writer):
             self.writer.write_batch(batch)
 
     def _write_csv(self, batch: pa.RecordBatch, columns: Sequence[np.ndarray]) -> None:
-        """pyarrow's CSV text (``number_texts``' digits, at native speed), with ``2.0`` (not
-        ``2``) for whole numbers as Python, pandas and polars write them, so that readers keep
-        the column's float type."""
+        """pyarrow's CSV text (the shortest digits, at native speed), with ``2.0`` (not ``2``)
+        for whole numbers as Python, pandas and polars write them (``_with_points``, the rule
+        ``number_texts`` follows too), so that readers keep the column's float type."""
         import pyarrow.csv as pacsv
 
         whole = [_whole(v.reshape(len(v), -1)) for v in columns]
@@ -319,10 +319,9 @@ class _Texts:
 
 
 def number_texts(values: np.ndarray, missing: str = "null") -> pa.Array:
-    """The one number formatter of the text writers (CSV, NDJSON, JSON): the shortest text
-    that reads back as the same float64 (pyarrow's, at native speed), with ``.0`` added to a
-    text that is all digits (``2.0``, so readers see a float; never after an exponent:
-    ``1e+16`` is already a JSON number), ``missing`` for NaN, ``inf``/``-inf`` as is.
+    """Each number as JSON and NDJSON write it: pyarrow's shortest text that reads back as the
+    same float64, with ``.0`` after a whole number written without an exponent
+    (``_with_points``, as the CSV writer does), ``missing`` for NaN, ``inf``/``-inf`` as is.
 
     >>> number_texts(np.array([2.0, 1e16, -0.0, 0.1, 5e-324, np.nan])).to_pylist()
     ['2.0', '1e+16', '-0.0', '0.1', '5e-324', 'null']
@@ -334,16 +333,15 @@ def number_texts(values: np.ndarray, missing: str = "null") -> pa.Array:
     out = io.BytesIO()
     column = pa.RecordBatch.from_arrays([_floats(values, nan_as_null=False)], names=["v"])
     pacsv.write_csv(column, out, pacsv.WriteOptions(include_header=False))
-    data = out.getbuffer()
+    data = _with_points(out.getvalue(), _whole(values)) or b""  # one column: no commas
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     offsets = np.empty(len(ends) + 1, dtype=np.int32)
     offsets[0] = 0
     offsets[1:] = ends + 1
-    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(bytes(data)))
+    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
     texts = pc.utf8_slice_codeunits(lines, 0, -1)  # without the line ends
-    # Functions with options, not Python scalars: pyarrow imports pandas to convert those.
-    texts = pc.replace_substring_regex(texts, pattern="^(-?[0-9]+)$", replacement="\\1.0")
     if missing != "nan" and np.isnan(values).any():
+        # An option, not a Python scalar: pyarrow imports pandas to convert those.
         texts = pc.replace_substring_regex(texts, pattern="^-?nan$", replacement=missing)
     return texts
 
@@ -401,7 +399,6 @@ class _NdjsonWriter(_Writer):
         self.texts = _Texts()
 
     def write(self, ids: Any, columns: Sequence[np.ndarray]) -> None:
-
         start = self.rows
         super().write(ids, columns)
         keys = ([self.id_column] if self.id_column is not None else []) + self.names

@@ -3,6 +3,7 @@ each row's share of a reduced value for resampling (bootstrap intervals, compari
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -82,7 +83,9 @@ class RowParts:
             (float(np.max(w)) for _, _, _, w, _ in self._pieces if w is not None and len(w)),
             default=0.0,
         )
-        return 1.0 if largest <= 0 or not np.isfinite(largest) else 2.0 ** np.frexp(largest)[1]
+        if largest <= 0 or not np.isfinite(largest):
+            return 1.0
+        return math.ldexp(1.0, int(np.frexp(largest)[1]) - 1)  # <= largest: never overflows
 
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
         """Every row's parts, the weights relative to ``top``."""

@@ -175,15 +175,17 @@ class GroupPartials:
         self.counts[:k] += counts
         if norms is None:
             self.counted[:k] += counts
-            return
-        mask = np.broadcast_to(np.asarray(norms, dtype=np.float64), (n,))
-        kept = np.bincount(codes[mask != 0], minlength=k)
-        self.counted[:k] += kept
-        denominators = self.sides.setdefault("denominators", ExactSums(0))
-        if weights is None and _zeros_and_ones(mask, int(kept.sum())):  # sums are counts
-            denominators.add(kept.astype(np.float64), np.arange(k))
         else:
-            _add(denominators, norms, weights, codes, n)
+            mask = np.broadcast_to(np.asarray(norms, dtype=np.float64), (n,))
+            kept = np.bincount(codes[mask != 0], minlength=k)
+            self.counted[:k] += kept
+            denominators = self.sides.setdefault("denominators", ExactSums(0))
+            if weights is None and _zeros_and_ones(mask, int(kept.sum())):  # sums are counts
+                denominators.add(kept.astype(np.float64), np.arange(k))
+            else:
+                _add(denominators, norms, weights, codes, n)
+        for sums in self.sides.values():
+            sums.grow(len(self))  # a sum for every group, rows in this chunk or not
 
     def partial(self, g: int) -> Partial:
         """Group ``g``'s sums as a ``Partial``."""
@@ -191,7 +193,6 @@ class GroupPartials:
             return Partial()
         sides = {}
         for name, sums in self.sides.items():
-            sums.grow(len(self))
             sides[name] = sums.take(g)
         return Partial(
             sides["sums"],

@@ -74,7 +74,6 @@ def calibration_figure(
     evaluation = evaluate_sources(requests, sources, options, observe=collected)
     used = collected.count > 0
     sums = collected.confidence_sums
-    sums.grow(bins)
     bins_used = np.flatnonzero(used).tolist()
     confidence = np.array([sums.ratio(int(collected.count[i]), i) for i in bins_used])
     frequency = collected.hits[used] / collected.count[used]
