@@ -4,7 +4,8 @@
 >>> losscli.compute("mse", [1.0, 2.0], [0.0, 4.0]).value
 2.5
 
-Public API: ``compute``, ``check``, ``compare``, ``get``, ``list_losses``, the ``loss``
+Public API: ``compute``, ``check``, ``compare``, ``grad``, ``grad_check``, ``get``,
+``list_losses``, the ``loss``
 decorator for your own losses (with ``Param``, ``Input``, ``Check``, ``Rows``), the
 result types and the error hierarchy. Names are imported on first use, so that
 ``import losscli`` stays cheap for the command line.
@@ -22,13 +23,16 @@ _EXPORTS = {
     "check": "losscli.api",
     "compare": "losscli.api",
     "get": "losscli.api",
+    "grad": "losscli.api",
+    "grad_check": "losscli.api",
+    "Gradients": "losscli.api",
     "list_losses": "losscli.api",
     "LossWarning": "losscli.api",
     "Result": "losscli.results",
     "GroupValue": "losscli.results",
     "Evaluation": "losscli.results",
-    "CheckRun": "losscli.gates",
-    "Verdict": "losscli.gates",
+    "CheckRun": "losscli.checks.gates",
+    "Verdict": "losscli.checks.gates",
     "Comparison": "losscli.comparison",
     "loss": "losscli.plugins",
     "Loss": "losscli.registry",

@@ -1,5 +1,5 @@
 """``python -m losscli``: the command line."""
 
-from losscli.cli import main
+from losscli.cli.main import main
 
 main()

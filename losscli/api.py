@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from losscli.catalogue import default_registry
 from losscli.errors import UsageError, option
-from losscli.records import replace
+from losscli.records import record, replace
 from losscli.registry import Loss, Registry
 from losscli.requests import CHUNK_ROWS, Options, Request, resolve_requests
 from losscli.results import Evaluation, Result
@@ -30,7 +30,7 @@ from losscli.spec import LossSpec, parse_spec
 
 if TYPE_CHECKING:
     from losscli.comparison import Comparison
-    from losscli.gates import CheckRun
+    from losscli.checks.gates import CheckRun
 
 LossNames = str | Sequence[str]
 
@@ -160,8 +160,8 @@ def compute(
 
 
 def _export(requests: Any, sources: Any, options: Options, path: str) -> Evaluation:
-    from losscli.export import export_rows
-    from losscli.row_writers import format_of
+    from losscli.render.export import export_rows
+    from losscli.render.rows import format_of
 
     if options.reduction != "none":
         raise UsageError(
@@ -193,6 +193,7 @@ def check(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    format: str | None = None,
     engine: str = "local",
     scheduler: str | None = None,
     params: Mapping[str, Any] | None = None,
@@ -206,8 +207,8 @@ def check(
     weighted sum's total). Returns a ``CheckRun``: ``.passed``, ``.failed`` (the failing
     verdicts), ``.verdicts``, ``.to_dict()``.
     """
-    from losscli.gates import CheckSpec, run_checks
-    from losscli.limits import build_limits
+    from losscli.checks.gates import CheckSpec, run_checks
+    from losscli.checks.limits import build_limits
 
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
@@ -228,6 +229,7 @@ def check(
         nan=nan,
         columns=picks,
         weights=weights,
+        format=format,
         convention=convention,
         group_by=group_by,
         on=on,
@@ -237,7 +239,7 @@ def check(
     )
     run = run_checks([CheckSpec(requests, sources, options, limits)], baseline, update_baseline)
     if update_baseline and baseline:
-        from losscli.baseline import write
+        from losscli.checks.baseline import write
 
         write(baseline, run.records)
     _warn(run.warnings)
@@ -249,7 +251,7 @@ def compare(
     model_a: Any,
     model_b: Any,
     *targets: Any,
-    confidence: float = 0.95,
+    ci: float = 0.95,
     bootstrap: int = 2000,
     seed: int = 0,
     columns: Mapping[str, str] | None = None,
@@ -259,6 +261,7 @@ def compare(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    format: str | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
     registry: Registry | None = None,
@@ -266,11 +269,14 @@ def compare(
 ) -> Comparison:
     """Two models' predictions on the same targets, as ``losscli compare`` does.
 
-    Returns a ``Comparison``: ``.overall`` (``a``, ``b``, ``difference``, ``ci``,
-    ``verdict``), ``.groups``, ``.to_dict()``.
+    ``ci`` is the confidence level of the interval of B - A (``confidence=``, its old
+    name, is still accepted). Returns a ``Comparison``: ``.overall`` (``a``, ``b``,
+    ``difference``, ``ci``, ``verdict``), ``.groups``, ``.to_dict()``.
     """
     from losscli.comparison import compare as run_comparison
 
+    if "confidence" in loss_params:
+        ci = loss_params.pop("confidence")
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
     if not targets:
@@ -283,12 +289,114 @@ def compare(
         on=on,
         how=how,
         nan=nan,
+        format=format,
         bootstrap=bootstrap,
         seed=seed,
     )
-    comparison, notes = run_comparison(requests, model_a, model_b, targets, options, confidence)
+    comparison, notes = run_comparison(requests, model_a, model_b, targets, options, ci)
     _warn(notes)
     return comparison
+
+
+def grad(
+    loss: str,
+    *inputs: Any,
+    data: Any = None,
+    columns: Mapping[str, str] | None = None,
+    on: str | None = None,
+    how: str = "exact",
+    convention: str | None = None,
+    nan: str = "error",
+    format: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    params: Mapping[str, Any] | None = None,
+    plugins: Iterable[str] = (),
+    registry: Registry | None = None,
+    **loss_params: Any,
+) -> Gradients:
+    """The gradient of each row's loss with respect to its predictions, as ``losscli grad``
+    gives it: d l_i / d p_i (the mean loss's gradient is that divided by the rows).
+
+    Returns ``Gradients``: ``.values`` (one row per row; ``None`` when written to ``out``,
+    a file in the format its extension names) and ``.summary`` (norms, the method and
+    the shares of vanishing, non-finite and huge entries).
+
+    >>> import numpy as np, losscli
+    >>> losscli.grad("mse", np.array([1.0, 2.0]), np.array([0.0, 4.0])).values
+    array([ 2., -4.])
+    """
+    from losscli.advice.grad import GradientObserver, one_request
+    from losscli.evaluate import evaluate
+
+    registry = _registry(registry, plugins)
+    requests = _requests(loss, params, loss_params, registry)
+    request = one_request(requests)
+    sources, _, picks = _inputs(inputs, data, None, columns)
+    options = Options(
+        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format
+    )
+    if out is None:
+        observer = GradientObserver(request, None, convention, keep=True)
+        evaluation = evaluate(requests, sources, options, observe=observer)
+        _warn(evaluation.warnings)
+        return Gradients(observer.gradients(), observer.summary())
+    from losscli.render.destinations import open_destination
+    from losscli.render.rows import format_of, row_writer
+
+    path = os.fspath(out)
+    destination = open_destination(path)
+    writer = row_writer(format_of(path), destination.stream)
+    observer = GradientObserver(request, writer, convention)
+    try:
+        evaluation = evaluate(requests, sources, options, observe=observer)
+        head = {"loss": f"grad_{request.loss.name}", "reduction": "none", "params": {}}
+        notes = writer.finish([head | {"n": observer.rows}])
+    except BaseException:
+        writer.abort()
+        destination.discard()
+        raise
+    destination.commit()
+    _warn([*evaluation.warnings, *notes])
+    return Gradients(None, observer.summary())
+
+
+def grad_check(
+    loss: str,
+    *inputs: Any,
+    tolerance: float = 1e-4,
+    data: Any = None,
+    columns: Mapping[str, str] | None = None,
+    on: str | None = None,
+    how: str = "exact",
+    convention: str | None = None,
+    nan: str = "error",
+    format: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    plugins: Iterable[str] = (),
+    registry: Registry | None = None,
+    **loss_params: Any,
+) -> dict[str, Any]:
+    """Check a loss's analytic gradient against central differences on the first rows, as
+    ``losscli grad --check`` does: the worst relative error, where, and ``"verdict"``
+    (``"pass"`` within ``tolerance``)."""
+    from losscli.advice.grad import grad_check as check_gradient
+
+    registry = _registry(registry, plugins)
+    requests = _requests(loss, params, loss_params, registry)
+    sources, _, picks = _inputs(inputs, data, None, columns)
+    options = Options(
+        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format
+    )
+    return check_gradient(requests, sources, options, tolerance)
+
+
+@record(frozen=True)
+class Gradients:
+    """What ``grad`` returns: the per-row gradients (None when written to a file) and the
+    summary ``losscli grad`` prints."""
+
+    values: Any
+    summary: dict[str, Any]
 
 
 def get(name: str, plugins: Iterable[str] = ()) -> Loss:
@@ -313,9 +421,12 @@ __all__ = [
     "Evaluation",
     "LossWarning",
     "Result",
+    "Gradients",
     "check",
     "compare",
     "compute",
     "get",
+    "grad",
+    "grad_check",
     "list_losses",
 ]

@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from losscli import labels
+from losscli.pipeline import labels
 from losscli.errors import InputError, UsageError, option
 from losscli.evaluate import evaluate_sources
 from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.pipeline.sources import open_sources
 from losscli.records import field, record, replace
 from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
-from losscli.resample import (
+from losscli.pipeline.resample import (
     RowData,
     grouped_replicates,
     interval,

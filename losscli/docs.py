@@ -14,7 +14,7 @@ from typing import Any
 
 from losscli.catalogue import default_registry
 from losscli.registry import PROPERTIES
-from losscli.render import plain
+from losscli.spec import param_text
 
 BEGIN = "<!-- generated: {name} (python -m losscli.docs --write) -->\n"
 END = "<!-- end generated: {name} -->\n"
@@ -53,7 +53,7 @@ def loss_table() -> str:
     ]
     for loss in default_registry():
         inputs = ", ".join(i.name + ("?" if i.optional else "") for i in loss.inputs)
-        params = ", ".join(f"`{p.name}={plain(p.default)}`" for p in loss.params) or "—"
+        params = ", ".join(f"`{p.name}={param_text(p.default)}`" for p in loss.params) or "—"
         formula = loss.formula + (" (reduced only)" if loss.finalize is not None else "")
         rows.append(
             f"| `{loss.name}` | {loss.family} | {inputs} | {params} | {loss.convention} "
@@ -109,7 +109,7 @@ def _signature(name: str, obj: Any) -> str:
 def api_reference() -> str:
     import losscli
     from losscli.comparison import Comparison
-    from losscli.gates import CheckRun
+    from losscli.checks.gates import CheckRun
     from losscli.results import Evaluation, Result
 
     functions = ["compute", "check", "compare", "get", "list_losses", "loss"]

@@ -43,14 +43,6 @@ _FACE: ContextVar[str] = ContextVar("losscli_face", default="python")
 _UNSET: Any = object()
 
 # Python keyword -> command-line option, where they differ in more than '_' and '-'.
-_CLI_NAMES = {
-    "columns": "--col",
-    "params": "-p",
-    "plugins": "--plugin",
-    "id_column": "--id",
-}
-
-
 @contextlib.contextmanager
 def spelling(face: str) -> Iterator[None]:
     """Spell options in messages for ``face``: ``"cli"``, ``"python"`` or ``"toml"``."""
@@ -102,7 +94,9 @@ def option(name: str, value: Any = _UNSET) -> str:
     '--group-by region'
     """
     if on_command_line():
-        flag = _CLI_NAMES.get(name, "--" + name.replace("_", "-"))
+        from losscli.options import flag_of
+
+        flag = flag_of(name)
         return flag if value is _UNSET else f"{flag} {value}"
     if _FACE.get() == "toml":
         return name if value is _UNSET else f"{name} = {_toml_value(str(value))}"

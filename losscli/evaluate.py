@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from losscli.binding import Binding, bind_inputs
+from losscli.pipeline.binding import Binding, bind_inputs
 from losscli.errors import UsageError, option
 from losscli.pipeline.accumulate import Accumulator
 from losscli.pipeline.align import aligned_chunks, check_known_row_counts
@@ -43,7 +43,7 @@ from losscli.requests import (
 from losscli.results import Evaluation, GroupValue, Result, weighted_total
 
 if TYPE_CHECKING:
-    from losscli.resample import RowData
+    from losscli.pipeline.resample import RowData
 
 # Bootstrap replicates made elsewhere: given the group ids in result order, the replicates
 # (k, B) of every loss overall and one (k, B) array a group (see evaluate.finish).
@@ -321,7 +321,7 @@ def _reduced(
     elif stages.collect:
         data = [p.data(stages.index.valid(), stages.index.codes()) for p in stages.row_parts]
         if options.ci is not None:
-            from losscli.resample import bootstrap
+            from losscli.pipeline.resample import bootstrap
 
             samples, group_samples = bootstrap(data, order, options.bootstrap, options.seed)
     results = []
@@ -376,7 +376,7 @@ def _ci(
 
 
 def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
-    from losscli.resample import interval
+    from losscli.pipeline.resample import interval
 
     return interval(samples, confidence)
 

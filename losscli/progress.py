@@ -11,22 +11,30 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 DELAY = 0.5  # seconds a task runs before a bar appears
-_MODE: bool | None = False  # False: never (the library default); None: when stderr is a tty
+# False: never (the library default); None: when stderr is a tty; True: always.
+_MODE: ContextVar[bool | None] = ContextVar("losscli_progress", default=False)
 
 
-def configure(progress: bool | None) -> None:
-    """``True``: always (``--progress``), ``False``: never, ``None``: on a terminal."""
-    global _MODE
-    _MODE = progress
+@contextmanager
+def shown(progress: bool | None) -> Iterator[None]:
+    """Bars within the block: ``True`` always (``--progress``), ``False`` never, ``None``
+    on a terminal. The setting belongs to the block (and its thread), not the process."""
+    token = _MODE.set(progress)
+    try:
+        yield
+    finally:
+        _MODE.reset(token)
 
 
 def _wanted() -> bool:
-    if _MODE is None:
+    mode = _MODE.get()
+    if mode is None:
         return sys.stderr is not None and sys.stderr.isatty() and os.environ.get("CI") is None
-    return _MODE
+    return mode
 
 
 class Task:
@@ -62,7 +70,7 @@ class Task:
             TimeRemainingColumn,
         )
 
-        console = Console(file=sys.stderr, force_terminal=_MODE is True or None)
+        console = Console(file=sys.stderr, force_terminal=_MODE.get() is True or None)
         columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
         columns.append(TimeRemainingColumn())
         self._bar = Progress(*columns, console=console, transient=True)

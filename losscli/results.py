@@ -12,7 +12,7 @@ import numpy as np
 from losscli.records import field, record
 
 if TYPE_CHECKING:
-    from losscli.resample import RowData
+    from losscli.pipeline.resample import RowData
 
 
 @record(frozen=True)
@@ -165,7 +165,7 @@ def weighted_total(
     paired bootstrap replicates (k, B), for the total's interval.
     """
     from losscli.pipeline.exact_sum import exact_weighted_sum
-    from losscli.resample import interval, weighted_total
+    from losscli.pipeline.resample import interval, weighted_total
 
     first = results[0]
     w = np.asarray(weights, dtype=np.float64)

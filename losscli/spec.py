@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from losscli.errors import UsageError, catalogue_hint
 from losscli.records import record
@@ -30,6 +31,19 @@ class LossSpec:
     @property
     def is_sum(self) -> bool:
         return self.weights is not None
+
+
+def param_text(value: Any) -> str:
+    """A parameter value as ``-p`` spells it: ``true``, ``none``, ``1,2,0.5``, ``0.25``."""
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return ",".join(param_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def parse_spec(spec: str | Sequence[str] | LossSpec) -> LossSpec:

@@ -19,12 +19,13 @@ from losscli.config import file_list, known_keys, load_toml, resolve_path, table
 from losscli.errors import ConfigError, LossCliError, UsageError, option, spelling
 from losscli.evaluate import evaluate
 from losscli.pipeline.exact_sum import exact_weighted_sum
+from losscli.options import toml_keys
 from losscli.records import record, replace
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
 from losscli.results import Evaluation, Result
 
-_KEYS = {"name", "loss", "inputs", "params", "columns", "weight", "weights"}
+_KEYS = toml_keys("task")
 
 
 @record(frozen=True)

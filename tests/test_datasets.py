@@ -172,7 +172,7 @@ def test_text_partitions_are_not_numbers(tmp_path):
     ],
 )
 def test_integer_group_labels_encode_as_numpy_unique_does(values):
-    from losscli.labels import encode
+    from losscli.pipeline.labels import encode
 
     codes, labels = encode(values)
     uniques, inverse = np.unique(values, return_inverse=True)

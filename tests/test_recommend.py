@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from losscli.recommend import recommend
+from losscli.advice.recommend import recommend
 
 
 @pytest.fixture

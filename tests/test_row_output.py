@@ -18,7 +18,7 @@ import pytest
 from conftest import SAMPLE
 
 import losscli
-from losscli.export import export_rows
+from losscli.render.export import export_rows
 from losscli.requests import Options, resolve_requests
 
 CHUNK = 7  # rows a chunk in the library-level tests: many chunks, a short last one
@@ -238,7 +238,7 @@ def test_a_pipe_gets_the_whole_output_past_the_memory_spool(tmp_path):
 
 def test_table_shows_first_and_last_rows_across_chunks():
     from losscli.evaluate import evaluate
-    from losscli.row_writers import HeadAndTail
+    from losscli.render.rows import HeadAndTail
 
     arrays = _data(50)
     rows = HeadAndTail(10)
@@ -310,7 +310,7 @@ def test_every_written_number_is_json_and_reads_back_as_the_same_float64():
     import pandas as pd
     import pyarrow.csv as pacsv
 
-    from losscli.row_writers import row_writer
+    from losscli.render.rows import row_writer
 
     values = _float64_sample()
     number = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")

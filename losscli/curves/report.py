@@ -1,12 +1,11 @@
 """A run's reading: final and best values, Keras early stopping, diagnoses; and its
-renderings (table, JSON, CSV, Markdown, JUnit XML, GitHub annotations, a chart)."""
+renderings (table rows, the gate report, a chart)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -15,6 +14,8 @@ from losscli.curves.early_stopping import keras_early_stopping
 from losscli.curves.logs import Curve, Run
 from losscli.curves.smoothing import tensorboard_smooth
 from losscli.plots.figure import Figure, Mark, Series
+from losscli.render.gate_report import Case, GateReport
+from losscli.render.numbers import number_text
 
 
 def _last(curve: Curve | None) -> float | None:
@@ -54,16 +55,6 @@ def names(reading: dict[str, Any]) -> list[str]:
     return [d["name"] for d in reading["diagnoses"]]
 
 
-def _num(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.6g}"
-    return str(value)
-
-
 def table_rows(readings: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     header = ["run", "points", "final train", "final val", "best", "at", "stops at", "keeps"]
     header.append("diagnoses")
@@ -77,13 +68,13 @@ def table_rows(readings: Sequence[dict[str, Any]]) -> tuple[list[str], list[list
         rows.append(
             [
                 r["run"],
-                _num(max(r["points"].values())),
-                _num(train_final),
-                _num(val_final),
-                _num(best.get("value")),
-                _num(best.get("x")),
-                _num(es["stops_at"]) or "-",
-                _num(es["keeps"]),
+                number_text(max(r["points"].values())),
+                number_text(train_final),
+                number_text(val_final),
+                number_text(best.get("value")),
+                number_text(best.get("x")),
+                number_text(es["stops_at"]) or "-",
+                number_text(es["keeps"]),
                 ", ".join(names(r)),
             ]
         )
@@ -96,54 +87,40 @@ def evidence_lines(readings: Sequence[dict[str, Any]]) -> list[str]:
         for d in r["diagnoses"]:
             if d["name"] == "healthy":
                 continue
-            where = "" if d["where"] is None else f" from {r['x']} {_num(d['where'])}"
+            where = "" if d["where"] is None else f" from {r['x']} {number_text(d['where'])}"
             if d["name"] == "nan":
-                measured = f"{d.get('series', 'loss')} is {_num(d['statistic'])}"
+                measured = f"{d.get('series', 'loss')} is {number_text(d['statistic'])}"
             else:
-                measured = f"{_num(d['statistic'])} against {_num(d['threshold'])}"
+                measured = f"{number_text(d['statistic'])} against {number_text(d['threshold'])}"
             lines.append(f"{r['run']}: {d['name']}{where} ({measured}): {d['advice']}")
     return lines
 
 
-def markdown(readings: Sequence[dict[str, Any]], failing: Sequence[str]) -> str:
+def gate_report(readings: Sequence[dict[str, Any]], failing: Sequence[str]) -> GateReport:
+    """One case per run: it fails when a diagnosis named in ``failing`` holds."""
     header, rows = table_rows(readings)
-    bad = [r for r in readings if set(names(r)) & set(failing)]
-    title = "### losscli curve: " + (
-        f"{len(bad)} of {len(readings)} runs fail" if bad else "passed"
-    )
-    lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-    lines += ["", *(f"- {line}" for line in evidence_lines(readings))]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def junit_xml(readings: Sequence[dict[str, Any]], failing: Sequence[str]) -> str:
-    """One test case per run: it fails when a diagnosis named in ``failing`` holds."""
-    failures = sum(bool(set(names(r)) & set(failing)) for r in readings)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuite name="losscli curve" tests="{len(readings)}" failures="{failures}">',
-    ]
+    cases = []
     for r in readings:
-        out.append(f'  <testcase classname="losscli.curve" name={quoteattr(r["run"])}>')
         held = [d for d in r["diagnoses"] if d["name"] in failing]
-        if held:
-            message = ", ".join(d["name"] for d in held)
-            text = "\n".join(evidence_lines([{**r, "diagnoses": held}]))
-            out.append(f"    <failure message={quoteattr(message)}>{escape(text)}</failure>")
-        out.append("  </testcase>")
-    out.append("</testsuite>")
-    return "\n".join(out) + "\n"
-
-
-def github_annotations(readings: Sequence[dict[str, Any]], failing: Sequence[str]) -> list[str]:
-    lines = []
-    for r in readings:
-        for d in r["diagnoses"]:
-            if d["name"] in failing:
-                text = evidence_lines([{**r, "diagnoses": [d]}])[0].replace("\n", " ")
-                lines.append(f"::error title=losscli curve: {d['name']}::{text}")
-    return lines
+        evidence = evidence_lines([{**r, "diagnoses": held}])
+        cases.append(
+            Case(
+                name=r["run"],
+                verdict="fail" if held else "pass",
+                message="; ".join(evidence),
+                detail="\n".join(evidence),
+                classname="losscli.curve",
+            )
+        )
+    bad = sum(c.verdict == "fail" for c in cases)
+    return GateReport(
+        gate="losscli curve",
+        summary=f"{bad} of {len(readings)} runs fail" if bad else "passed",
+        cases=cases,
+        header=header,
+        rows=rows,
+        notes=evidence_lines(readings),
+    )
 
 
 def chart(runs: Sequence[Run], readings: Sequence[dict[str, Any]], smooth: float) -> Figure:

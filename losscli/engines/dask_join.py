@@ -54,7 +54,7 @@ def read_frame(
     import pandas as pd
     import pyarrow as pa
 
-    from losscli import labels as label_columns
+    from losscli.pipeline import labels as label_columns
 
     source = file.table()
     if key not in source.columns:
@@ -136,7 +136,7 @@ def _key_report(
     counts: list[int], matched: int, duplicates: list[Any], displays: list[str], options: Options
 ) -> list[str]:
     """Errors for repeated or unmatched keys, worded as in one process; else notes."""
-    from losscli.joins import duplicates_message, unmatched_keys
+    from losscli.pipeline.joins import duplicates_message, unmatched_keys
 
     key = str(options.on)
     for display, repeated in zip(displays, duplicates):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.binding import GROUP, Binding
+from losscli.pipeline.binding import GROUP, Binding
 from losscli.errors import InputError, option
 from losscli.readers.base import Labels
 

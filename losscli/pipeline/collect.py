@@ -13,7 +13,7 @@ from losscli.pipeline.prepare import Prepared
 from losscli.registry import Reducer, Rows
 
 if TYPE_CHECKING:
-    from losscli.resample import RowData
+    from losscli.pipeline.resample import RowData
 
 
 class RowSink(Protocol):
@@ -89,7 +89,7 @@ class RowParts:
 
     def data(self, valid: np.ndarray, codes: np.ndarray | None) -> RowData:
         """Every row's parts, the weights relative to ``top``."""
-        from losscli.resample import RowData
+        from losscli.pipeline.resample import RowData
 
         top = self.top
         values, numerators, denominators = [], [], []

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from losscli.binding import Binding
+from losscli.pipeline.binding import Binding
 from losscli.errors import InputError, UsageError, option
 from losscli.readers import Table, open_table
 from losscli.records import field, record
@@ -83,7 +83,7 @@ def _column_binding(tables: list[Table], weights: Table | None, name: str, what:
 def _join(
     tables: list[Table], weights: Table | None, key: str, how: str
 ) -> tuple[list[Table], Table | None, list[str]]:
-    from losscli.joins import join
+    from losscli.pipeline.joins import join
 
     every = [*tables, *([weights] if weights is not None else [])]
     unique: list[Table] = []

@@ -13,7 +13,7 @@ from losscli.pipeline.accumulate import LossState
 from losscli.pipeline.diagnostics import CheckTallies
 from losscli.pipeline.prepare import RowTally
 from losscli.records import record
-from losscli.resample_poisson import PoissonSums
+from losscli.pipeline.resample_poisson import PoissonSums
 
 if TYPE_CHECKING:
     from losscli.evaluate import Resampled, _Stages
@@ -58,7 +58,7 @@ def capture(stages: _Stages, partition: int) -> RunState:
     resampled = None
     options = stages.options
     if options.ci is not None and stages.collect and stages.preparer.used:
-        from losscli.resample_poisson import poisson_sums, scaled_columns
+        from losscli.pipeline.resample_poisson import poisson_sums, scaled_columns
 
         valid, codes = stages.index.valid(), stages.index.codes()
         parts = [p.data(valid, codes) for p in stages.row_parts]
@@ -92,7 +92,7 @@ def restore(stages: _Stages, state: RunState) -> Resampled | None:
     denominators = stages.options.reduction != "sum"
 
     def resampled(order: list[int]) -> tuple[Any, list[Any]]:
-        from losscli.resample_poisson import statistics, template
+        from losscli.pipeline.resample_poisson import statistics, template
 
         shapes = [
             template(w, denominators, r.finalize, r.column_finalize, 1.0 if mean else sums.top)

@@ -8,7 +8,7 @@ from typing import Any
 from losscli.errors import UsageError
 from losscli.evaluate import evaluate
 from losscli.plots.figure import Figure, Series
-from losscli.render import group_label
+from losscli.render.results import group_label
 from losscli.requests import Options, Request
 
 

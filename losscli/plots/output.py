@@ -21,7 +21,7 @@ def data_text(figures: Sequence[Figure], fmt: str) -> str:
     """The plotted data: one figure's JSON object (several: ``{"figures": [...]}``), or
     CSV rows (with a ``figure`` column first when there are several)."""
     if fmt == "json":
-        from losscli.jsonout import dumps
+        from losscli.render.jsonout import dumps
 
         if len(figures) == 1:
             return dumps(figures[0].to_dict()) + "\n"
@@ -39,6 +39,17 @@ def data_text(figures: Sequence[Figure], fmt: str) -> str:
     return text.getvalue()
 
 
+def check_chart_path(path: str) -> None:
+    """Refuse an ``--out`` that cannot take a chart before anything is computed or printed."""
+    from losscli.plots.image import IMAGE_FORMATS
+
+    extension = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path) or extension not in (*IMAGE_FORMATS, *DATA_EXTENSIONS):
+        raise UsageError(
+            f"{option('out', path)}: name a file ending in .png, .svg, .pdf, .json or .csv"
+        )
+
+
 def show(
     figures: Sequence[Figure], output: str | None, out_path: str | None, stdout: IO[str]
 ) -> list[str]:
@@ -46,7 +57,7 @@ def show(
     if out_path is not None:
         stem, extension = os.path.splitext(out_path)
         if extension.lower() in DATA_EXTENSIONS:
-            from losscli.export import export_text
+            from losscli.render.export import export_text
 
             export_text(data_text(figures, DATA_EXTENSIONS[extension.lower()]), out_path)
             return [f"wrote {out_path}"]

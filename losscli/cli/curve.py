@@ -4,12 +4,13 @@ where Keras's EarlyStopping would stop, draw them, and gate CI on them."""
 from __future__ import annotations
 
 import io
-import os
 import sys
-from typing import Any
 
 import click
 
+from losscli.cli.command import command
+from losscli.cli.options import output_format, table_options
+from losscli.cli.shared import Console
 from losscli.curves.diagnose import DIAGNOSES
 
 FAILABLE = [d for d in DIAGNOSES if d != "healthy"]
@@ -28,7 +29,7 @@ def _diagnosis_list(text: str | None) -> list[str]:
     return chosen
 
 
-@click.command()
+@command()
 @click.argument("logs", nargs=-1, metavar="LOG...")
 @click.option("--train", metavar="COLUMN", help="The train loss column (default: found by name).")
 @click.option("--val", metavar="COLUMN", help="The validation loss column.")
@@ -55,12 +56,7 @@ def _diagnosis_list(text: str | None) -> list[str]:
 @click.option("--fail-on", metavar="LIST", help="Exit 1 when one of these diagnoses holds.")
 @click.option("--explain", is_flag=True, help="Say exactly how each diagnosis is decided.")
 @click.option("--plot", is_flag=True, help="Also draw the curves in the terminal.")
-@click.option("--out", "out_path", metavar="FILE", help="Write the chart (.png .svg .pdf).")
-@click.option("--junit-xml", metavar="FILE", help="Also write a JUnit XML report (--fail-on).")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Also write a Markdown report.")
-@click.option(
-    "-o", "--output", type=click.Choice(("table", "json", "csv", "markdown")), default=None
-)
+@table_options("curve")
 def curve(
     logs: tuple[str, ...],
     train: str | None,
@@ -72,10 +68,11 @@ def curve(
     fail_on: str | None,
     explain: bool,
     plot: bool,
-    out_path: str | None,
+    out: str | None,
     junit_xml: str | None,
-    markdown_file: str | None,
+    markdown: str | None,
     output: str | None,
+    console: Console,
 ) -> int:
     """Read training logs and say what each loss curve shows.
 
@@ -106,23 +103,28 @@ def curve(
     if not logs:
         raise click.UsageError("give at least one LOG (or --explain)")
     failing = _diagnosis_list(fail_on)
-    from losscli import progress
+    fmt = output_format(output)
+    if out is not None:
+        from losscli.plots.output import check_chart_path
 
-    progress.configure(None)
+        check_chart_path(out)
+    from losscli import progress
+    from losscli.render.gate_report import markdown as gate_markdown
+    from losscli.render.gate_report import publish
+
     runs = []
     with progress.task("reading logs", len(logs)) as bar:
         for path in logs:
             runs.append(read_run(path, train, val, x_name))
             bar.advance(1)
     readings = [report.read(run, thresholds, min_delta or 0.0, patience) for run in runs]
-    fmt = output or ("table" if sys.stdout.isatty() else "json")
+    gate = report.gate_report(readings, failing)
     if fmt == "json":
-        from losscli.jsonout import Encoder
+        from losscli.render.jsonout import Encoder
 
         encoder = Encoder()
         click.echo(encoder.encode({"runs": readings}))
-        for note in encoder.notes():
-            click.echo(f"losscli: {note}", err=True)
+        console.notes(encoder.notes())
     elif fmt == "csv":
         import csv
 
@@ -132,11 +134,11 @@ def curve(
         writer.writerows([header, *rows])
         click.echo(text.getvalue(), nl=False)
     elif fmt == "markdown":
-        click.echo(report.markdown(readings, failing), nl=False)
+        click.echo(gate_markdown(gate), nl=False)
     else:
         from rich.table import Table
 
-        from losscli.render import print_rich
+        from losscli.render.results import print_rich
 
         header, rows = report.table_rows(readings)
         table = Table()
@@ -147,31 +149,11 @@ def curve(
         print_rich(table, sys.stdout)
         for line in report.evidence_lines(readings):
             click.echo(f"  {line}")
-    if plot or out_path:
+    if plot or out:
         from losscli.plots.output import show
 
         figure = report.chart(runs, readings, smooth)
-        for note in show([figure], "terminal" if plot else None, out_path, sys.stdout):
-            click.echo(f"losscli: {note}", err=True)
-    _gate_reports(readings, failing, junit_xml, markdown_file)
-    bad = [r for r in readings if set(report.names(r)) & set(failing)]
-    return 1 if bad else 0
+        console.notes(show([figure], "terminal" if plot else None, out, sys.stdout))
+    publish(gate, junit_xml, markdown)
+    return 1 if gate.failed else 0
 
-
-def _gate_reports(
-    readings: Any, failing: list[str], junit: str | None, markdown_file: str | None
-) -> None:
-    from losscli.curves import report
-    from losscli.export import export_text
-
-    if junit:
-        export_text(report.junit_xml(readings, failing), junit)
-    text = report.markdown(readings, failing)
-    if markdown_file:
-        export_text(text, markdown_file)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and os.environ.get("GITHUB_ACTIONS") == "true":
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        for line in report.github_annotations(readings, failing):
-            click.echo(line)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, Any
 
-from losscli.destinations import open_destination
+from losscli.render.destinations import open_destination
 from losscli.evaluate import Evaluation, Options, Request, evaluate
-from losscli.row_writers import row_writer
+from losscli.render.rows import row_writer
 
 
 def export_rows(

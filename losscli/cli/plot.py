@@ -8,42 +8,27 @@ from typing import Any
 
 import click
 
-from losscli.cli import (
-    _options,
-    _param_pairs,
-    _registry,
-    _requests,
-    _warn,
-    complete_losses,
-    data_options,
-    param_option,
-    plugin_option,
-)
-
-plot_output = click.option(
-    "-o",
-    "--output",
-    type=click.Choice(("terminal", "json", "csv")),
-    help="Draw in the terminal, or write the plotted data. Default: terminal on a terminal, "
-    "json in a pipe.",
-)
-plot_out = click.option(
-    "--out",
-    "out_path",
-    metavar="FILE",
-    help="Write an image (.png, .svg, .pdf: needs the plot extra) or the data (.json, .csv).",
-)
+from losscli.cli.command import group
+from losscli.cli.completion import complete_losses
+from losscli.cli.options import pairs, table_options
+from losscli.cli.shared import Console, evaluation_options, registry, requests
 
 
-def _show(figure: Any, output: str | None, out_path: str | None) -> None:
+def _show(figure: Any, output: str | None, out: str | None, console: Console) -> None:
     from losscli.plots.output import show
 
     figures = figure if isinstance(figure, list) else [figure]
-    for note in show(figures, output, out_path, sys.stdout):
-        click.echo(f"losscli: {note}", err=True)
+    console.notes(show(figures, output, out, sys.stdout))
 
 
-@click.group()
+def _chart_path(out: str | None) -> None:
+    if out is not None:
+        from losscli.plots.output import check_chart_path
+
+        check_chart_path(out)
+
+
+@group()
 def plot() -> None:
     """Charts: a loss against the prediction, the distribution of per-row losses, residuals,
     groups, calibration. In the terminal, as PNG/SVG/PDF (--out), or as data (-o json|csv)."""
@@ -51,17 +36,9 @@ def plot() -> None:
 
 @plot.command()
 @click.argument("losses", metavar="LOSS[,LOSS...]", shell_complete=complete_losses)
-@param_option
 @click.option("--target", type=float, help="The fixed target (default: 1 for classifiers, 0 else).")
 @click.option("--range", "x_range", metavar="LOW:HIGH", help="The predictions to draw.")
-@click.option(
-    "--convention",
-    type=click.Choice(("torch", "keras", "sklearn")),
-    help="Draw that library's variant where libraries disagree.",
-)
-@plugin_option
-@plot_output
-@plot_out
+@table_options("plot curve")
 def curve(
     losses: str,
     params: tuple[str, ...],
@@ -70,7 +47,8 @@ def curve(
     convention: str | None,
     plugins: tuple[str, ...],
     output: str | None,
-    out_path: str | None,
+    out: str | None,
+    console: Console,
 ) -> None:
     """Losses as functions of the prediction for a fixed target.
 
@@ -84,22 +62,19 @@ def curve(
     """
     from losscli.plots.curve import curve_figure, parse_range
 
-    registry = _registry(plugins)
+    _chart_path(out)
     bounds = parse_range(x_range) if x_range else None
-    figure = curve_figure(losses, _param_pairs(params), registry, target, bounds, convention)
-    _show(figure, output, out_path)
+    given, _ = pairs(params, "params", "NAME=VALUE, e.g. -p gamma=0,1,2", unique=False)
+    figure = curve_figure(losses, given, registry(plugins), target, bounds, convention)
+    _show(figure, output, out, console)
 
 
 @plot.command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@data_options
 @click.option("--bins", type=click.IntRange(2, 10_000), default=40, show_default=True)
 @click.option("--log", "log_scale", is_flag=True, help="Bins evenly spaced on a log scale.")
-@click.option("--worst", type=click.IntRange(min=1), metavar="K", help="Mark the K worst rows.")
-@click.option("--id", "id_column", metavar="COLUMN", help="Name the worst rows by this column.")
-@plot_output
-@plot_out
+@table_options("plot dist")
 def dist(
     loss: str,
     inputs: tuple[str, ...],
@@ -107,10 +82,9 @@ def dist(
     plugins: tuple[str, ...],
     bins: int,
     log_scale: bool,
-    worst: int | None,
-    id_column: str | None,
     output: str | None,
-    out_path: str | None,
+    out: str | None,
+    console: Console,
     **kw: Any,
 ) -> None:
     """The distribution of per-row losses: a histogram with the mean, p50, p90, p99 and max.
@@ -122,16 +96,16 @@ def dist(
     """
     from losscli.plots.distribution import distribution_figure
 
-    options = _options(kw, id_column=id_column, worst=worst or 0)
-    requests = _requests(loss, params, _registry(plugins))
-    figure, warnings = distribution_figure(requests, inputs, options, bins, log_scale)
-    _warn(warnings)
-    _show(figure, output, out_path)
+    _chart_path(out)
+    options = evaluation_options(kw)
+    asked = requests(loss, params, plugins)
+    figure, warnings = distribution_figure(asked, inputs, options, bins, log_scale)
+    console.warn(warnings)
+    _show(figure, output, out, console)
 
 
 @plot.command()
 @click.argument("inputs", nargs=2, metavar="PREDICTIONS TARGETS")
-@data_options
 @click.option("--bins", type=click.IntRange(2, 1000), default=40, show_default=True)
 @click.option(
     "--points",
@@ -140,16 +114,14 @@ def dist(
     show_default=True,
     help="Rows drawn as points at most; more are drawn as a density (rows per cell).",
 )
-@plot_output
-@plot_out
+@table_options("plot residuals")
 def residuals(
     inputs: tuple[str, ...],
-    params: tuple[str, ...],
-    plugins: tuple[str, ...],
     bins: int,
     points: int,
     output: str | None,
-    out_path: str | None,
+    out: str | None,
+    console: Console,
     **kw: Any,
 ) -> None:
     """Predicted against target (points, or their density once they would overlap) and
@@ -162,29 +134,24 @@ def residuals(
     """
     from losscli.plots.residuals import residual_figures
 
-    options = _options(kw)
-    figures, notes = residual_figures(inputs, options, bins, points)
-    _warn(notes)
-    _show(figures, output, out_path)
+    _chart_path(out)
+    figures, notes = residual_figures(inputs, evaluation_options(kw), bins, points)
+    console.warn(notes)
+    _show(figures, output, out, console)
 
 
 @plot.command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@data_options
-@click.option("--ci", type=float, default=0.95, show_default=True, metavar="LEVEL")
-@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=10), default=2000)
-@click.option("--seed", type=int, default=0, show_default=True)
-@plot_output
-@plot_out
+@table_options("plot groups")
 def groups(
     loss: str,
     inputs: tuple[str, ...],
     params: tuple[str, ...],
     plugins: tuple[str, ...],
-    ci: float,
     output: str | None,
-    out_path: str | None,
+    out: str | None,
+    console: Console,
     **kw: Any,
 ) -> None:
     """One bar per group (--group-by COLUMN) with its bootstrap interval, sorted by value.
@@ -197,25 +164,23 @@ def groups(
 
     if not kw.get("group_by"):
         raise click.UsageError("plot groups needs --group-by COLUMN")
-    options = _options(kw, ci=ci)
-    figure, warnings = groups_figure(_requests(loss, params, _registry(plugins)), inputs, options)
-    _warn(warnings)
-    _show(figure, output, out_path)
+    _chart_path(out)
+    options = evaluation_options(kw)
+    figure, warnings = groups_figure(requests(loss, params, plugins), inputs, options)
+    console.warn(warnings)
+    _show(figure, output, out, console)
 
 
 @plot.command()
 @click.argument("inputs", nargs=2, metavar="PROBABILITIES LABELS")
-@data_options
 @click.option("--bins", type=click.IntRange(2, 100), default=10, show_default=True)
-@plot_output
-@plot_out
+@table_options("plot calibration")
 def calibration(
     inputs: tuple[str, ...],
-    params: tuple[str, ...],
-    plugins: tuple[str, ...],
     bins: int,
     output: str | None,
-    out_path: str | None,
+    out: str | None,
+    console: Console,
     **kw: Any,
 ) -> None:
     """A reliability diagram: observed frequency against predicted probability per bin,
@@ -228,6 +193,7 @@ def calibration(
     """
     from losscli.plots.calibration import calibration_figure
 
-    figure, warnings = calibration_figure(inputs, _options(kw), bins)
-    _warn(warnings)
-    _show(figure, output, out_path)
+    _chart_path(out)
+    figure, warnings = calibration_figure(inputs, evaluation_options(kw), bins)
+    console.warn(warnings)
+    _show(figure, output, out, console)

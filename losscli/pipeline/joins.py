@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import labels
+from losscli.pipeline import labels
 from losscli.errors import InputError, option
 from losscli.readers.base import Labels, Table, slices
 

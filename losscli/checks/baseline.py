@@ -153,7 +153,7 @@ def write(path: str, records: Sequence[dict[str, Any]]) -> None:
 
     A symbolic link is followed (its target is replaced) and the file keeps its mode.
     """
-    from losscli.render import write_results
+    from losscli.render.results import write_results
     from losscli.tempfiles import register, unregister, watch_signals
 
     check_writable(path)

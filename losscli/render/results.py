@@ -12,34 +12,16 @@ from typing import IO, Any
 
 import numpy as np
 
-from losscli.jsonout import Encoder, dumps
+from losscli.render.jsonout import Encoder, dumps
+from losscli.render.numbers import exact_text
+from losscli.spec import param_text
 
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
 TABLE_GROUPS = 200  # groups a table shows a loss (a terminal holds no more)
 
 
-def number(value: float | None) -> str:
-    """Shortest text that reads back as the same float, for tables and CSV; null for NaN."""
-    if value is None or math.isnan(value):
-        return "null"
-    return repr(float(value))
-
-
 def params_text(params: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={plain(v)}" for k, v in params.items())
-
-
-def plain(value: Any) -> str:
-    """A parameter value as ``-p`` spells it: ``true``, ``none``, ``1,2,0.5``, ``0.25``."""
-    if value is None:
-        return "none"
-    if isinstance(value, (tuple, list)):
-        return ",".join(plain(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return " ".join(f"{k}={param_text(v)}" for k, v in params.items())
 
 
 def write_results(records: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> list[str]:
@@ -92,9 +74,9 @@ def _write_reduced_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> No
         for row, label in flat_rows([record]):
             cells = [record.get("task", "")] * tasks + [record["loss"]]
             cells += [("" if label is ... else group_label(label))] * grouped
-            cells += [record["reduction"], row["n"], number(row["value"])]
+            cells += [record["reduction"], row["n"], exact_text(row["value"])]
             if intervals:
-                cells += [number(v) for v in row.get("ci", (None, None))]
+                cells += [exact_text(v) for v in row.get("ci", (None, None))]
             writer.writerow(cells + [params_text(record["params"])])
 
 
@@ -109,7 +91,7 @@ def _inputs_of(records: Sequence[Mapping[str, Any]]) -> list[str]:
 def _input_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_input_text(v) for v in value) + "]"
-    return number(value) if isinstance(value, float) else str(value)
+    return exact_text(value) if isinstance(value, float) else str(value)
 
 
 def _write_worst_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> None:
@@ -123,11 +105,11 @@ def _write_worst_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> None
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for record in records:
-        common = [record["loss"], record["reduction"], record["n"], number(record["value"])]
+        common = [record["loss"], record["reduction"], record["n"], exact_text(record["value"])]
         common.append(params_text(record["params"]))
         for rank, row in enumerate(record.get("worst", ()), start=1):
             cells = [*common, rank, row["row"]] + [row.get("id", "")] * ids
-            cells.append(number(row["value"]))
+            cells.append(exact_text(row["value"]))
             cells += [_input_text(row["inputs"][n]) if n in row["inputs"] else "" for n in inputs]
             writer.writerow(cells)
 
@@ -144,7 +126,7 @@ def worst_table(record: Mapping[str, Any]) -> Any:
         table.add_column(name, justify="left" if name == "id" else "right")
     for rank, row in enumerate(rows, start=1):
         cells = [str(rank), str(row["row"])] + [str(row.get("id", ""))] * ids
-        cells.append(number(row["value"]))
+        cells.append(exact_text(row["value"]))
         cells += [_input_text(row["inputs"].get(n, "")) for n in inputs]
         table.add_row(*cells)
     return table
@@ -187,7 +169,7 @@ def results_table(records: Sequence[Mapping[str, Any]]):
             cells = [r.get("task", "") if first else ""] * tasks + [r["loss"] if first else ""]
             if grouped:
                 cells.append(("all" if "groups" in r else "") if first else group_label(label))
-            cells.append(number(row["value"]))
+            cells.append(exact_text(row["value"]))
             if intervals:
                 ci = row.get("ci")
                 cells.append("" if ci is None else f"{ci[0]:.6g}–{ci[1]:.6g}")
@@ -226,8 +208,8 @@ def per_row_table(
 def _cell(value: Any) -> str:
     """A row's value, or its elements (PyTorch's none), for a table."""
     if np.ndim(value) == 0:
-        return number(float(value))
-    items = [number(v) for v in np.ravel(value).tolist()]
+        return exact_text(float(value))
+    items = [exact_text(v) for v in np.ravel(value).tolist()]
     return "[" + ", ".join(items[:4]) + (", …]" if len(items) > 4 else "]")
 
 
@@ -239,7 +221,7 @@ def _shown_rows(n: int) -> list[int]:
 
 def _iter_param_summary(loss: Mapping[str, Any]) -> Iterator[str]:
     for p in loss["params"]:
-        yield f"{p['name']}={plain(p['default'])}"
+        yield f"{p['name']}={param_text(p['default'])}"
 
 
 def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[str]) -> None:
@@ -297,7 +279,7 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     lines += [f"  {i['name']:<12} {i['shape']:<10} {i['doc']}" for i in loss["inputs"]]
     lines += ["", "parameters:" if loss["params"] else "parameters:  none"]
     for p in loss["params"]:
-        lines.append(f"  {p['name']:<12} default {plain(p['default'])}; {p['range']}. {p['doc']}")
+        lines.append(f"  {p['name']:<12} default {param_text(p['default'])}; {p['range']}. {p['doc']}")
     lines += ["", f"when to use: {loss['when_to_use']}"]
     if loss["pitfalls"]:
         lines += ["", "pitfalls:"] + [f"  - {p}" for p in loss["pitfalls"]]
@@ -323,9 +305,9 @@ def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> li
         for label, row in rows:
             writer.writerow(
                 [record["loss"], "" if row is record else label, row["n"]]
-                + [number(row[k]) for k in ("a", "b", "difference")]
-                + [number(v) for v in row["ci"]]
-                + [number(row["b_better_share"]), row["verdict"]]
+                + [exact_text(row[k]) for k in ("a", "b", "difference")]
+                + [exact_text(v) for v in row["ci"]]
+                + [exact_text(row["b_better_share"]), row["verdict"]]
             )
     else:
         from rich.table import Table

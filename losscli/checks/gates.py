@@ -16,10 +16,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from losscli import baseline as baselines
+from losscli.checks import baseline as baselines
 from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
-from losscli.limits import DEFAULT_RTOL, Limits
+from losscli.checks.limits import DEFAULT_RTOL, Limits
 from losscli.records import field, record
 from losscli.requests import Options, Request
 from losscli.results import Result

@@ -442,7 +442,7 @@ class _JsonWriter(_Writer):
             spool.truncate()
 
     def finish(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
-        from losscli.jsonout import Encoder
+        from losscli.render.jsonout import Encoder
 
         encoder = Encoder()
         spools = iter(self.spools)

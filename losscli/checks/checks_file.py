@@ -23,20 +23,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from losscli import limits as parse
+from losscli.checks import limits as parse
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
 from losscli.errors import ConfigError, LossCliError, spelling
-from losscli.gates import CheckSpec
-from losscli.limits import Tolerance
+from losscli.checks.gates import CheckSpec
+from losscli.checks.limits import Tolerance
+from losscli.options import toml_keys
 from losscli.records import record
 from losscli.registry import Registry
 from losscli.requests import Options, resolve_requests
 
 FILE_NAMES = ("losscli.toml", "pyproject.toml")
-_TOP_KEYS = {"baseline", "rtol", "atol", "check"}
-_OPTION_KEYS = {"weights", "group_by", "on", "how", "nan", "reduction", "convention"}
+_TOP_KEYS = toml_keys("checks")
+_CHECK_KEYS = toml_keys("check")
 _LIMIT_KEYS = {"max", "min", "max_group", "min_group", "rtol", "atol", "higher_is_better"}
-_CHECK_KEYS = {"name", "loss", "inputs", "columns", "params"} | _OPTION_KEYS | _LIMIT_KEYS
+_OPTION_KEYS = _CHECK_KEYS - _LIMIT_KEYS - {"name", "loss", "inputs", "columns", "params"}
 
 
 @record(frozen=True)

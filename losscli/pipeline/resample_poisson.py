@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from losscli.records import record
-from losscli.resample import RowData, _columns, _per_part, weighted_sums
+from losscli.pipeline.resample import RowData, _columns, _per_part, weighted_sums
 
 BLOCK_DRAWS = 1 << 22  # counts drawn at a time: 32 MiB
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.spec import param_text
 
 SAMPLE_ROWS = 1_000_000
 IMBALANCE = 3.0  # largest class count / smallest above which classes are imbalanced
@@ -216,18 +217,15 @@ def rank(kind: str, m: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[s
     return unique
 
 
-def _param_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(_param_text(v) for v in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def command(loss: str, params: dict[str, Any], files: Sequence[str]) -> str:
+def command(
+    loss: str, params: dict[str, Any], files: Sequence[str], columns: dict[str, str]
+) -> str:
+    """The command that evaluates ``loss`` on the files, columns picked as given."""
     parts = ["losscli", "compute", loss, *files]
+    for name, column in columns.items():
+        parts += ["--col", f"{name}={column}"]
     for key, value in params.items():
-        parts += ["-p", f"{key}={_param_text(value)}"]
+        parts += ["-p", f"{key}={param_text(value)}"]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -238,7 +236,8 @@ def recommend(
     prediction_columns: str | None = None,
 ) -> dict[str, Any]:
     """The task, its measures and the ranked losses (with values when predictions are
-    given) for the files ``targets`` (and ``predictions``)."""
+    given) for the files ``targets`` (and ``predictions``; the same file for both when
+    both columns are named)."""
     y = _read(targets, target_columns)
     p = None if predictions is None else _read(predictions, prediction_columns)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -247,14 +246,19 @@ def recommend(
         p = p[:, 0]
     kind = task_kind(y)
     figures = measures(y, p, kind)
-    files = [f for f in (predictions or "PREDICTIONS", targets)]
+    columns = {"predictions": prediction_columns, "targets": target_columns}
+    picks = {name: column for name, column in columns.items() if column}
+    if predictions is not None and predictions == targets and picks:
+        files = [targets]
+    else:
+        files = [predictions or "PREDICTIONS", targets]
     ranking = []
     for loss, params, reasons in rank(kind, figures):
         entry: dict[str, Any] = {"loss": loss, "params": params, "reasons": reasons}
-        entry["command"] = command(loss, params, files)
+        entry["command"] = command(loss, params, files, picks)
         ranking.append(entry)
     if predictions is not None:
-        _evaluate(ranking, predictions, targets)
+        _evaluate(ranking, files, picks)
     return {"task": kind, "measures": figures, "ranking": ranking, "notes": notes(figures)}
 
 
@@ -268,15 +272,16 @@ def notes(m: dict[str, Any]) -> list[str]:
     return out
 
 
-def _evaluate(ranking: list[dict[str, Any]], predictions: str, targets: str) -> None:
+def _evaluate(ranking: list[dict[str, Any]], files: list[str], picks: dict[str, str]) -> None:
     from losscli.errors import LossCliError
     from losscli.evaluate import evaluate
-    from losscli.requests import resolve_requests
+    from losscli.requests import Options, resolve_requests
 
+    options = Options(columns=picks)
     for entry in ranking:
         try:
             requests = resolve_requests(entry["loss"], entry["params"])
-            result = evaluate(requests, [predictions, targets]).results[0]
+            result = evaluate(requests, files, options).results[0]
             entry["value"] = result.value
         except LossCliError as exc:
             entry["value"] = None
