@@ -29,8 +29,8 @@ from losscli.results import Evaluation, Result
 from losscli.spec import LossSpec, parse_spec
 
 if TYPE_CHECKING:
-    from losscli.comparison import Comparison
     from losscli.checks.gates import CheckRun
+    from losscli.comparison import Comparison
 
 LossNames = str | Sequence[str]
 
@@ -332,9 +332,7 @@ def grad(
     requests = _requests(loss, params, loss_params, registry)
     request = one_request(requests)
     sources, _, picks = _inputs(inputs, data, None, columns)
-    options = Options(
-        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format
-    )
+    options = Options(columns=picks, on=on, how=how, convention=convention, nan=nan, format=format)
     if out is None:
         observer = GradientObserver(request, None, convention, keep=True)
         evaluation = evaluate(requests, sources, options, observe=observer)
@@ -384,9 +382,7 @@ def grad_check(
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
     sources, _, picks = _inputs(inputs, data, None, columns)
-    options = Options(
-        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format
-    )
+    options = Options(columns=picks, on=on, how=how, convention=convention, nan=nan, format=format)
     return check_gradient(requests, sources, options, tolerance)
 
 

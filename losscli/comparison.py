@@ -14,13 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from losscli.pipeline import labels
 from losscli.errors import InputError, UsageError, option
 from losscli.evaluate import evaluate_sources
+from losscli.pipeline import labels
 from losscli.pipeline.exact_sum import exact_weighted_sum
-from losscli.pipeline.sources import open_sources
-from losscli.records import field, record, replace
-from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
 from losscli.pipeline.resample import (
     RowData,
     grouped_replicates,
@@ -28,6 +25,9 @@ from losscli.pipeline.resample import (
     replicates,
     weighted_total,
 )
+from losscli.pipeline.sources import open_sources
+from losscli.records import field, record, replace
+from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
 
 
 @record(frozen=True)

@@ -108,8 +108,8 @@ def _signature(name: str, obj: Any) -> str:
 
 def api_reference() -> str:
     import losscli
-    from losscli.comparison import Comparison
     from losscli.checks.gates import CheckRun
+    from losscli.comparison import Comparison
     from losscli.results import Evaluation, Result
 
     functions = ["compute", "check", "compare", "get", "list_losses", "loss"]

@@ -42,6 +42,7 @@ class InputError(LossCliError):
 _FACE: ContextVar[str] = ContextVar("losscli_face", default="python")
 _UNSET: Any = object()
 
+
 # Python keyword -> command-line option, where they differ in more than '_' and '-'.
 @contextlib.contextmanager
 def spelling(face: str) -> Iterator[None]:

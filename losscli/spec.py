@@ -57,6 +57,8 @@ def parse_spec(spec: str | Sequence[str] | LossSpec) -> LossSpec:
     LossSpec(text='ce - 0.1*poly1', names=('ce', 'poly1'), weights=(1.0, -0.1))
     >>> parse_spec("0.5*mse+0.5*mae").names
     ('mse', 'mae')
+    >>> parse_spec("0.5*mse + 0.5*smooth-l1").names
+    ('mse', 'smooth-l1')
     """
     if isinstance(spec, LossSpec):
         return spec
@@ -101,11 +103,19 @@ def _terms(spec: str) -> list[tuple[float, str]]:
         if char in "+-" and not so_far.strip() and not out and start == 0:
             sign, start = (1.0 if char == "+" else -1.0), i + 1
             continue
+        if char == "-" and _inside_name(spec, i):
+            continue
         if char in "+-" and so_far.strip() and not _EXPONENT.match(so_far) and spec[i - 1] != "*":
             out.append((sign, spec[start:i]))
             sign, start = (1.0 if char == "+" else -1.0), i + 1
     out.append((sign, spec[start:]))
     return out
+
+
+def _inside_name(spec: str, i: int) -> bool:
+    """A '-' between a letter or digit and a letter (``smooth-l1``) is part of a name."""
+    before, after = spec[i - 1 : i], spec[i + 1 : i + 2]
+    return (before.isalnum() or before == "_") and after.isalpha()
 
 
 def _number(text: str, spec: str) -> float:

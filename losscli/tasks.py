@@ -18,8 +18,8 @@ from typing import Any
 from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
 from losscli.errors import ConfigError, LossCliError, UsageError, option, spelling
 from losscli.evaluate import evaluate
-from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.options import toml_keys
+from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.records import record, replace
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests

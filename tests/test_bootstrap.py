@@ -44,10 +44,9 @@ def test_compute_ci_covers_the_true_mae(tmp_path):
 def _engine_interval(predictions, targets, partitions: int, seed: int):
     """A 90% interval as the Dask engine makes it: each partition's rows Poisson-weighted by
     its own stream, the partitions' replicate sums merged (run here, without a cluster)."""
-    from losscli.engines.dask_engine import finish_states
-    from losscli.evaluate import _Stages, plan_sources, read_sources
+    from losscli.pipeline.run import Run, plan, read
     from losscli.pipeline.sources import open_sources
-    from losscli.pipeline.states import capture
+    from losscli.pipeline.states import RunState
 
     requests = resolve_requests("mae", [], REGISTRY)
     options = Options(ci=0.9, bootstrap=500, seed=seed)
@@ -55,11 +54,10 @@ def _engine_interval(predictions, targets, partitions: int, seed: int):
     for k, rows in enumerate(np.array_split(np.arange(len(targets)), partitions)):
         data = {"predictions": predictions[rows], "targets": targets[rows]}
         sources = open_sources([data], options)
-        first = first or _Stages(
-            requests, plan_sources(requests, sources, options), options, False, None
-        )
-        states.append(capture(read_sources(requests, sources, options), k))
-    return finish_states(first, states).results[0]
+        first = first or Run(requests, plan(requests, sources, options), options)
+        states.append(read(requests, sources, options).state(k))
+    first.absorb(RunState.concat(states))
+    return first.finish().results[0]
 
 
 def test_engine_poisson_bootstrap_covers_the_true_mae():

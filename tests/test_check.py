@@ -28,8 +28,9 @@ def files(tmp_path):
 
 def _check(run, files, model, *extra):
     return run(
-        "check", "mse,mae", files / model, files / "targets.csv", "--col", "targets=y", *extra
-    )
+        "check", "mse,mae", files / model, files / "targets.csv", "--col", "targets=y", "-o",
+        "table", *extra,
+    )  # fmt: skip
 
 
 def test_limits_pass_exit_0_and_fail_exit_1(run, files):
@@ -215,6 +216,19 @@ def test_reports_junit_markdown_summary_and_annotations(run, files, monkeypatch)
 
     annotations = [line for line in result.stderr.splitlines() if line.startswith("::")]
     assert annotations == ["::error title=losscli check::mse = 0.625 is above its max 0.5"]
+
+
+def test_json_stays_json_on_a_github_runner(run, files, monkeypatch):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(files / "summary.md"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = _check(run, files, "worse.csv", "--max", "mse=0.5", "-o", "json")
+    assert result.code == 1
+    assert json.loads(result.stdout)["passed"] is False
+    assert result.stderr.startswith("::error title=losscli check::mse = 0.625")
+    assert (
+        "❌ 1 of 1" not in result.stdout
+        and "### losscli check" in (files / "summary.md").read_text()
+    )
 
 
 def test_no_annotations_outside_github_actions(run, files, monkeypatch):

@@ -273,7 +273,7 @@ def test_convention_keras_divides_weighted_sum_by_n(run, tmp_path):
 
 
 def test_info_lists_other_conventions(run):
-    r = run("info", "kl_div")
+    r = run("info", "kl_div", "-o", "table")
     assert "--convention torch" in r.stdout and "batchmean" in r.stdout
     assert run("info", "KLDivLoss", "-o", "json").json()["other_conventions"]["keras"]
 

@@ -56,7 +56,7 @@ def test_list_filters_by_family(run):
 @pytest.mark.parametrize("loss", [loss.name for loss in LOSSES])
 def test_info_shows_formula_convention_params_and_advice(run, loss):
     entry = default_registry().get(loss)
-    text = run("info", loss).stdout
+    text = run("info", loss, "-o", "table").stdout
     assert entry.formula in text
     assert f"convention:  {entry.convention}" in text
     assert "when to use:" in text

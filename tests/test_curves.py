@@ -137,11 +137,11 @@ def test_cli_gate_fails_on_named_diagnoses_with_reports(tmp_path, run, monkeypat
         "--junit-xml", tmp_path / "c.xml", "-o", "json",
     )  # fmt: skip
     assert result.code == 1
-    doc = json.loads(result.stdout.split("\n::error")[0])
+    doc = json.loads(result.stdout)  # on a GitHub runner too, stdout is the JSON alone
     assert [r["run"] for r in doc["runs"]] == ["overfit-0.json", "healthy-0.csv"]
     suite = ET.parse(tmp_path / "c.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "1"
-    assert "::error title=losscli curve: overfitting::" in result.stdout
+    assert "::error title=losscli curve::overfit-0.json: overfitting" in result.stderr
     assert "1 of 2 runs fail" in summary.read_text()
     assert run("curve", healthy, "--fail-on", "nan,diverging", "-o", "csv").code == 0
 

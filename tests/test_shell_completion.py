@@ -73,7 +73,6 @@ def test_progress_only_when_asked_or_on_a_terminal(monkeypatch, run):
     assert shown.stdout.startswith('{"results"')  # results stay clean on stdout
     quiet = run(*args)  # stderr is not a terminal here: no bar
     assert quiet.code == 0 and quiet.stderr == ""
-    losscli.progress.configure(False)
 
 
 def test_quiet_silences_warnings_not_errors(tmp_path, run):

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from losscli.checks import limits as parse
-from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
-from losscli.errors import ConfigError, LossCliError, spelling
 from losscli.checks.gates import CheckSpec
 from losscli.checks.limits import Tolerance
+from losscli.config import file_list, known_keys, load_toml, resolve_path, table_of
+from losscli.errors import ConfigError, LossCliError, spelling
 from losscli.options import toml_keys
 from losscli.records import record
 from losscli.registry import Registry

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli.checks import baseline as baselines
+from losscli.checks.limits import DEFAULT_RTOL, Limits
 from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
-from losscli.checks.limits import DEFAULT_RTOL, Limits
 from losscli.records import field, record
 from losscli.requests import Options, Request
 from losscli.results import Result

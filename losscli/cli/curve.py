@@ -156,4 +156,3 @@ def curve(
         console.notes(show([figure], "terminal" if plot else None, out, sys.stdout))
     publish(gate, junit_xml, markdown)
     return 1 if gate.failed else 0
-

@@ -15,6 +15,7 @@ from losscli.cli.options import output_format, table_options
 from losscli.cli.shared import Console, evaluation_options, requests
 from losscli.render.numbers import number_text
 
+
 @command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")

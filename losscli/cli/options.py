@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from losscli.options import OUTPUT_DEFAULT, OPTIONS, Opt, for_command
+from losscli.options import OPTIONS, OUTPUT_DEFAULT, Opt, for_command
 
 Decorator = Callable[[Any], Any]
 
@@ -46,7 +46,7 @@ def click_option(opt: Opt, command: str) -> Decorator:
     if opt.kind == "choice":
         settings["type"] = click.Choice(opt.choices_of(command))
     elif opt.kind == "int":
-        settings["type"] = click.IntRange(min=opt.minimum) if opt.minimum is not None else int
+        settings["type"] = click.IntRange(min=int(opt.minimum)) if opt.minimum is not None else int
     elif opt.kind == "float":
         settings["type"] = float
     elif opt.kind == "flag":

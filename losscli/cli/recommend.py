@@ -40,6 +40,7 @@ def recommend(
         )
     if len(files) > 2:
         raise click.UsageError("give the TARGETS file, or PREDICTIONS and TARGETS files")
+    predictions: str | None
     if len(files) == 2:
         predictions, targets = files
     else:

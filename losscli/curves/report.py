@@ -3,7 +3,6 @@ renderings (table rows, the gate report, a chart)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from losscli.engines.partitions import Partition, partitions
 from losscli.errors import LossCliError, UsageError, option
+from losscli.pipeline.run import Run, plan, read
 from losscli.pipeline.sources import Sources, open_sources
-from losscli.pipeline.states import RunState, capture, restore
+from losscli.pipeline.states import RunState
 from losscli.records import record, replace
 from losscli.requests import Options, Request
 from losscli.results import Evaluation
@@ -47,10 +48,9 @@ def evaluate_partition(
     partition: Partition, requests: Sequence[Request], options: Options
 ) -> RunState:
     """One partition's state (runs on a worker)."""
-    from losscli.evaluate import read_sources
 
     sources, local = _opened(partition, options)
-    return capture(read_sources(requests, sources, local), partition.index)
+    return read(requests, sources, local).state(partition.index)
 
 
 def _check_supported(options: Options, requests: Sequence[Request]) -> None:
@@ -88,18 +88,16 @@ def evaluate_on_dask(
 def _client_stages(requests: Sequence[Request], first: Partition, options: Options) -> Any:
     """Stages bound on the first partition's files: a missing column or a shape that does
     not fit is reported before anything runs on the cluster."""
-    from losscli.evaluate import _Stages, plan_sources
 
     sources, local = _opened(first, options)
-    plan = plan_sources(requests, sources, local)
-    return _Stages(requests, plan, local, False, None)
+    return Run(requests, plan(requests, sources, local), local)
 
 
-def finish_states(stages: Any, states: list[RunState]) -> Evaluation:
-    from losscli.evaluate import finish
-
+def finish_states(stages: Run, states: list[RunState]) -> Evaluation:
+    """The results of a client-side run that absorbs every partition's state, merged."""
     merged = RunState.concat(states)
-    return finish(stages, restore(stages, merged))
+    stages.absorb(merged)
+    return stages.finish()
 
 
 @record(frozen=True)

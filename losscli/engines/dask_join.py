@@ -21,8 +21,9 @@ from losscli.engines.dask_engine import (
 )
 from losscli.engines.partitions import PartFile, open_dataset, part_file
 from losscli.errors import InputError, UsageError, option
+from losscli.pipeline.run import Run, bind, read
 from losscli.pipeline.sources import open_sources
-from losscli.pipeline.states import RunState, capture
+from losscli.pipeline.states import RunState
 from losscli.readers.base import Table
 from losscli.readers.datasets import Dataset, keyed_file
 from losscli.records import record, replace
@@ -77,7 +78,6 @@ def evaluate_frame(frame: Any, index: int, job: Job, layout: Layout) -> RunState
     """One merged partition's state (runs on a worker)."""
     import pyarrow as pa
 
-    from losscli.evaluate import read_sources
     from losscli.readers.memory import ArrayTable
 
     tables: list[Table] = []
@@ -91,8 +91,8 @@ def evaluate_frame(frame: Any, index: int, job: Job, layout: Layout) -> RunState
         tables.append(ArrayTable(data, display))
     weights = tables.pop() if layout.weights else None
     local = _local(replace(job.options, on=None, how="exact"), weights)
-    stages = read_sources(job.requests, open_sources(tables, local), local)
-    state = capture(stages, index)
+    stages = read(job.requests, open_sources(tables, local), local)
+    state = stages.state(index)
     if state.rows.first_bad is not None:  # a row number means nothing after a shuffle
         _, name, origin = state.rows.first_bad
         state = replace(state, rows=replace(state.rows, first_bad=(-1, name, origin)))
@@ -103,8 +103,6 @@ def _plan(
     requests: Sequence[Request], datasets: list[Dataset], weights: Dataset | None, options: Options
 ) -> tuple[Layout, Any]:
     """Bind inputs on each dataset's first file, the key set aside; the columns to read."""
-    from losscli.evaluate import _plan as bind
-    from losscli.evaluate import _Stages
 
     firsts = [keyed_file(d.files[0], d.format, d.filesystem) for d in datasets]
     weight_table = (
@@ -128,7 +126,7 @@ def _plan(
         columns[t] += [c for c in names if c not in columns[t]]
     labels = frozenset(c for c in [options.group_by] if isinstance(c, str))
     displays = [d.display for d in [*datasets, *([weights] if weights is not None else [])]]
-    stages = _Stages(requests, plan, local, False, None)
+    stages = Run(requests, plan, local)
     return Layout(displays, columns, labels, weights is not None), stages
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from losscli.pipeline.binding import GROUP, Binding
 from losscli.errors import InputError, option
+from losscli.pipeline.binding import GROUP, Binding
 from losscli.readers.base import Labels
 
 Chunk = dict[str, Any]  # input name -> the rows of one piece

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from losscli.pipeline import labels
 from losscli.errors import InputError, option
+from losscli.pipeline import labels
 from losscli.readers.base import Labels, Table, slices
 
 EXAMPLES = 3

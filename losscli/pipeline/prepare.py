@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from losscli.pipeline.binding import GROUP, ROW_ID, WEIGHTS
 from losscli.errors import InputError, option
-from losscli.pipeline.labels import GroupCoder
 from losscli.pipeline.align import Chunk
+from losscli.pipeline.binding import GROUP, ROW_ID, WEIGHTS
+from losscli.pipeline.labels import GroupCoder
+from losscli.pipeline.shapes import match_shapes
 from losscli.records import record
 from losscli.registry import Input, Loss
-from losscli.pipeline.shapes import match_shapes
 
 WEIGHTS_INPUT = Input(WEIGHTS, ("N",), "non-negative per-row sample weights")
 GROUP_INPUT = Input(GROUP, ("N",), "group labels")

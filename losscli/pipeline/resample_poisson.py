@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from losscli.records import record
 from losscli.pipeline.resample import RowData, _columns, _per_part, weighted_sums
+from losscli.records import record
 
 BLOCK_DRAWS = 1 << 22  # counts drawn at a time: 32 MiB
 

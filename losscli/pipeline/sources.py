@@ -7,8 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from losscli.pipeline.binding import Binding
 from losscli.errors import InputError, UsageError, option
+from losscli.pipeline.binding import Binding
 from losscli.readers import Table, open_table
 from losscli.records import field, record
 from losscli.requests import Options

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, Any
 
-from losscli.render.destinations import open_destination
 from losscli.evaluate import Evaluation, Options, Request, evaluate
+from losscli.render.destinations import open_destination
 from losscli.render.rows import row_writer
 
 

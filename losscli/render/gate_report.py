@@ -81,11 +81,10 @@ def junit_xml(report: GateReport) -> str:
 
     failures = sum(c.verdict == "fail" for c in report.cases)
     skipped = sum(c.verdict == "inconclusive" for c in report.cases)
-    counts = {"tests": str(len(report.cases)), "failures": str(failures)}
-    suites = ET.Element("testsuites", name="losscli", **counts)
-    suite = ET.SubElement(
-        suites, "testsuite", name=report.gate, errors="0", skipped=str(skipped), **counts
-    )
+    tests = str(len(report.cases))
+    suites = ET.Element("testsuites", name="losscli", tests=tests, failures=str(failures))
+    suite = ET.SubElement(suites, "testsuite", name=report.gate, tests=tests)
+    suite.attrib |= {"failures": str(failures), "errors": "0", "skipped": str(skipped)}
     for c in report.cases:
         case = ET.SubElement(
             suite,
@@ -113,7 +112,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(report: GateReport) -> list[str]:
+def github_annotations(report: GateReport) -> list[str]:
     """GitHub Actions ``::error`` workflow commands, one per failed case."""
     title = _escape_property(report.gate)
     return [f"::error title={title}::{_escape_data(c.message)}" for c in report.cases
@@ -161,8 +160,16 @@ def publish(
     if before_annotations is not None:
         before_annotations()
     if on_github_actions():
-        for line in annotations(report):
+        for line in github_annotations(report):
             print(line, file=sys.stderr, flush=True)
 
 
-__all__ = ["Case", "GateReport", "annotations", "junit_xml", "markdown", "printable", "publish"]
+__all__ = [
+    "Case",
+    "GateReport",
+    "github_annotations",
+    "junit_xml",
+    "markdown",
+    "printable",
+    "publish",
+]

@@ -6,7 +6,6 @@ Machine formats are written plainly; only the table goes through rich.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
@@ -279,7 +278,8 @@ def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
     lines += [f"  {i['name']:<12} {i['shape']:<10} {i['doc']}" for i in loss["inputs"]]
     lines += ["", "parameters:" if loss["params"] else "parameters:  none"]
     for p in loss["params"]:
-        lines.append(f"  {p['name']:<12} default {param_text(p['default'])}; {p['range']}. {p['doc']}")
+        default = param_text(p["default"])
+        lines.append(f"  {p['name']:<12} default {default}; {p['range']}. {p['doc']}")
     lines += ["", f"when to use: {loss['when_to_use']}"]
     if loss["pitfalls"]:
         lines += ["", "pitfalls:"] + [f"  - {p}" for p in loss["pitfalls"]]

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import IO
 
 from losscli.checks.gates import CheckRun, Verdict
-from losscli.render.jsonout import Encoder
 from losscli.render.gate_report import Case, GateReport, printable
+from losscli.render.jsonout import Encoder
 from losscli.render.numbers import number_text
 from losscli.render.results import group_label, print_rich
+
 
 def change_text(verdict: Verdict) -> str:
     change = verdict.change
