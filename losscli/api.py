@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from losscli.catalogue import default_registry
 from losscli.errors import UsageError, option
+from losscli.pipeline.results import Evaluation, Result
 from losscli.records import record, replace
 from losscli.registry import Loss, Registry
 from losscli.requests import CHUNK_ROWS, Options, Request, resolve_requests
-from losscli.results import Evaluation, Result
 from losscli.spec import LossSpec, parse_spec
 
 if TYPE_CHECKING:
@@ -239,9 +239,9 @@ def check(
     )
     run = run_checks([CheckSpec(requests, sources, options, limits)], baseline, update_baseline)
     if update_baseline and baseline:
-        from losscli.checks.baseline import write
+        from losscli.render.baseline_file import write_baseline
 
-        write(baseline, run.records)
+        write_baseline(baseline, run.records)
     _warn(run.warnings)
     return run
 

@@ -110,7 +110,7 @@ def api_reference() -> str:
     import losscli
     from losscli.checks.gates import CheckRun
     from losscli.comparison import Comparison
-    from losscli.results import Evaluation, Result
+    from losscli.pipeline.results import Evaluation, Result
 
     functions = ["compute", "check", "compare", "get", "list_losses", "loss"]
     lines = []

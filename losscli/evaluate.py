@@ -10,11 +10,11 @@ from typing import Any
 from losscli.errors import UsageError, option
 from losscli.pipeline.collect import RowSink
 from losscli.pipeline.prepare import WEIGHTS
+from losscli.pipeline.results import Evaluation, Result
 from losscli.pipeline.run import read
 from losscli.pipeline.sources import Sources, open_sources
 from losscli.records import replace
 from losscli.requests import Options, Request, check_requests
-from losscli.results import Evaluation, Result
 
 __all__ = ["Evaluation", "Options", "Request", "Result", "evaluate", "evaluate_sources"]
 

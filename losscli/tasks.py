@@ -20,10 +20,10 @@ from losscli.errors import ConfigError, LossCliError, UsageError, option, spelli
 from losscli.evaluate import evaluate
 from losscli.options import toml_keys
 from losscli.pipeline.exact_sum import exact_weighted_sum
+from losscli.pipeline.results import Evaluation, Result
 from losscli.records import record, replace
 from losscli.registry import Registry
 from losscli.requests import Options, Request, is_weighted_sum, resolve_requests
-from losscli.results import Evaluation, Result
 
 _KEYS = toml_keys("task")
 

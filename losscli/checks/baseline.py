@@ -3,13 +3,10 @@ value, and rewritten atomically."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -146,46 +143,3 @@ def check_writable(path: str) -> None:
     directory = os.path.dirname(os.path.realpath(path)) or "."
     if not os.access(directory, os.W_OK):
         raise InputError(f"{flag('update_baseline')} {path}: cannot write in {directory}")
-
-
-def write(path: str, records: Sequence[dict[str, Any]]) -> None:
-    """Replace ``path`` by the records in one step: readers never see half a file.
-
-    A symbolic link is followed (its target is replaced) and the file keeps its mode.
-    """
-    from losscli.render.results import write_results
-    from losscli.tempfiles import register, unregister, watch_signals
-
-    check_writable(path)
-    text = io.StringIO()
-    write_results(records, "json", text)
-    target = os.path.realpath(path)
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    temporary = None
-    watch_signals()
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=".losscli-baseline-", dir=os.path.dirname(target) or "."
-        )
-        register(temporary)
-        with os.fdopen(handle, "w", encoding="utf-8") as fh:
-            fh.write(text.getvalue())
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as exc:
-        raise InputError(
-            f"{flag('update_baseline')} {path}: cannot write ({exc.strerror or exc})"
-        ) from None
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            unregister(temporary)

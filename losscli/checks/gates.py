@@ -20,9 +20,9 @@ from losscli.checks import baseline as baselines
 from losscli.checks.limits import DEFAULT_RTOL, Limits
 from losscli.errors import InputError, UsageError, flag, option
 from losscli.evaluate import evaluate
+from losscli.pipeline.results import Result
 from losscli.records import field, record
 from losscli.requests import Options, Request
-from losscli.results import Result
 from losscli.spec import TOTAL
 
 __all__ = ["DEFAULT_RTOL", "TOTAL", "CheckRun", "CheckSpec", "Verdict", "run_checks"]
@@ -171,8 +171,8 @@ def run_checks(
     update_baseline: bool = False,
 ) -> CheckRun:
     """Evaluate every check and judge its values. With ``update_baseline`` the values are
-    not compared (the caller writes them to ``baseline_path`` with ``baseline.write``, after
-    its other reports)."""
+    not compared (the caller writes them to ``baseline_path`` after its other reports, with
+    ``render.baseline_file.write_baseline``)."""
     if update_baseline and not baseline_path:
         raise UsageError(f"{flag('update_baseline')} needs {option('baseline', 'FILE.json')}")
     for check in checks:

@@ -148,9 +148,9 @@ def check(
 
     def written() -> None:  # last of the files: a report that cannot be written leaves it
         if update_baseline and baseline:
-            from losscli.checks.baseline import write
+            from losscli.render.baseline_file import write_baseline
 
-            write(baseline, run.records)
+            write_baseline(baseline, run.records)
             count = len(run.records)
             shown = _shown_path(baseline)
             console.note(f"wrote the baseline {shown} ({count} result{'s' * (count != 1)})")

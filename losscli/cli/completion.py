@@ -11,13 +11,13 @@ import click
 
 def _completion_registry(ctx: click.Context) -> Any:
     """The registry a completed command line would use (its --plugin files included)."""
-    from losscli.cli.shared import registry
+    from losscli.plugins import registry_with
 
     plugins = ctx.params.get("plugins") or ()
     try:
-        return registry(tuple(plugins), load_all=True)
+        return registry_with(tuple(plugins), load_all=True)
     except Exception:  # noqa: BLE001 - a broken plugin must not break the shell
-        return registry((), load_all=True)
+        return registry_with((), load_all=True)
 
 
 def complete_losses(ctx: click.Context, param: Any, incomplete: str) -> list[Any]:

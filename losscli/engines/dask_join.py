@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from losscli.engines.dask_engine import (
+from losscli.engines.dask_cluster import (
     INSTALL,
     Job,
-    _local,
     cluster,
     finish_states,
+    local_options,
     run_futures,
 )
 from losscli.engines.partitions import PartFile, open_dataset, part_file
 from losscli.errors import InputError, UsageError, option
+from losscli.pipeline.results import Evaluation
 from losscli.pipeline.run import Run, bind, read
 from losscli.pipeline.sources import open_sources
 from losscli.pipeline.states import RunState
@@ -28,7 +29,6 @@ from losscli.readers.base import Table
 from losscli.readers.datasets import Dataset, keyed_file
 from losscli.records import record, replace
 from losscli.requests import Options, Request
-from losscli.results import Evaluation
 
 KEY = "__losscli_key__"
 EXAMPLES = 3
@@ -90,7 +90,7 @@ def evaluate_frame(frame: Any, index: int, job: Job, layout: Layout) -> RunState
             )
         tables.append(ArrayTable(data, display))
     weights = tables.pop() if layout.weights else None
-    local = _local(replace(job.options, on=None, how="exact"), weights)
+    local = local_options(replace(job.options, on=None, how="exact"), weights)
     stages = read(job.requests, open_sources(tables, local), local)
     state = stages.state(index)
     if state.rows.first_bad is not None:  # a row number means nothing after a shuffle
@@ -110,7 +110,7 @@ def _plan(
         if weights is None
         else keyed_file(weights.files[0], weights.format, weights.filesystem)
     )
-    local = _local(replace(options, on=None, how="exact"), weight_table)
+    local = local_options(replace(options, on=None, how="exact"), weight_table)
     sources = open_sources(firsts, local)
     sources = replace(sources, reserved=sources.reserved | {options.on})
     plan = bind(requests, sources, local)

@@ -31,13 +31,13 @@ from losscli.pipeline.prepare import (
     Preparer,
 )
 from losscli.pipeline.resample import RowData
+from losscli.pipeline.results import Evaluation, GroupValue, Result, weighted_total
 from losscli.pipeline.sources import Sources
 from losscli.pipeline.states import RunState
 from losscli.progress import task
 from losscli.records import record, replace
 from losscli.registry import Input, Rows
 from losscli.requests import Options, Request, input_names, is_weighted_sum, sum_name
-from losscli.results import Evaluation, GroupValue, Result, weighted_total
 
 # Bootstrap replicates made elsewhere: given the group ids in result order, the replicates
 # (k, B) of every loss overall and one (k, B) array a group.
