@@ -55,11 +55,17 @@ def loss(
     pitfalls: Sequence[str] = (),
     checks: Sequence[Check] = (),
     grad: Callable[..., Any] | None = None,
+    reference: Callable[..., Any] | None = None,
+    properties: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare ``fn(**arrays, **params) -> per-row values`` as a losscli loss.
+    """Declare ``fn(**arrays, **params) -> per-row values`` as a losscli loss, with what a
+    built-in loss declares:
 
-    ``grad(**arrays, **params)``, if given, is d l_i / d predictions_i, shaped like the
-    predictions: ``losscli grad --check`` compares it with finite differences.
+    - ``grad(**arrays, **params)``: d l_i / d predictions_i, shaped like the predictions
+      (``losscli grad`` uses it; ``losscli grad --check`` compares it with differences);
+    - ``reference(**arrays, **params)``: a slow, obviously right twin of ``fn`` (one
+      Python float a row) for your tests to hold ``fn`` to, as the built-ins' tests do;
+    - ``properties``: any of ``nonnegative``, ``zero_at_perfect``, ``symmetric``.
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,7 +76,7 @@ def loss(
             formula=formula,
             inputs=tuple(i if isinstance(i, Input) else Input(i, ("N", "*D"), i) for i in inputs),
             fn=fn,
-            reference=None,
+            reference=reference,
             convention=convention,
             convention_detail=convention_detail,
             when_to_use=when_to_use or summary,
@@ -79,6 +85,7 @@ def loss(
             pitfalls=tuple(pitfalls),
             checks=tuple(checks),
             grad=grad,
+            properties=frozenset(properties),
         )
         setattr(fn, _MARK, entry)
         return fn

@@ -13,8 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT
 
+import losscli
+from losscli.advice.gradients import analytic, numerical
 from losscli.catalogue import default_registry
-from losscli.gradients import analytic, numerical
 from losscli.registry import resolve_params
 
 CASES = json.loads((ROOT / "tests" / "fixtures" / "gradients.json").read_text())
@@ -132,3 +133,49 @@ def test_keras_clipping_makes_saturated_probabilities_stop_learning(run):
     by_hand = np.where(inside, -y / p + (1 - y) / (1 - p), 0.0)
     np.testing.assert_allclose(got, by_hand, rtol=1e-6, atol=1e-12)
     assert "numerical (keras variant)" in result.stderr
+
+
+def test_the_api_gives_gradients_and_checks_them_as_the_command_does(tmp_path, run):
+    p, y = np.array([0.5, 2.0, -1.0]), np.array([0.0, 4.0, -1.5])
+    got = losscli.grad("mse", p, y)
+    np.testing.assert_array_equal(got.values, 2 * (p - y))  # d (p - y)^2 / dp, by hand
+    assert got.summary["method"] == "analytic" and got.summary["rows"] == 3
+    np.save(tmp_path / "p.npy", p)
+    np.save(tmp_path / "y.npy", y)
+    shown = run("grad", "mse", tmp_path / "p.npy", tmp_path / "y.npy", "-o", "json").json()
+    assert shown["results"][0]["values"] == got.values.tolist()
+    checked = losscli.grad_check("huber", p, y, delta=0.7)
+    assert checked["verdict"] == "pass" and checked["rows"] == 3
+
+
+def test_every_built_in_gradient_is_declared_on_its_entry_as_a_plugin_declares_it():
+    from losscli.catalogue import default_registry
+
+    with_formula = {entry.name for entry in default_registry() if entry.grad is not None}
+    assert with_formula == set(
+        ["bce", "bce_with_logits", "brier", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "cross_entropy", "gamma_deviance", "hinge", "hinge_embedding", "huber", "log_cosh", "mae", "mape", "margin_ranking", "mse", "msle", "multi_margin", "nll", "pinball", "poisson", "poisson_deviance", "poisson_nll", "smooth_l1", "soft_margin", "sparse_categorical_crossentropy", "squared_hinge", "tweedie"]
+    )
+
+
+def test_a_plugin_declares_a_reference_and_properties_like_a_built_in(tmp_path):
+    plugin = tmp_path / "mine.py"
+    plugin.write_text(
+        textwrap.dedent(
+            """
+            from losscli import loss
+
+            def _slow(predictions, targets):
+                return [float(p - t) ** 2 for p, t in zip(predictions, targets)]
+
+            @loss(name="sq", summary="squared error", formula="l = (p - y)^2",
+                  reference=_slow, properties=("nonnegative", "symmetric"))
+            def sq(predictions, targets):
+                return (predictions - targets) ** 2
+            """
+        )
+    )
+    from losscli.plugins import registry_with
+
+    entry = registry_with([str(plugin)]).get("sq")
+    assert entry.properties == {"nonnegative", "symmetric"}
+    assert entry.reference(np.array([1.0, 3.0]), np.array([0.0, 1.0])) == [1.0, 4.0]

@@ -136,26 +136,18 @@ def test_invariances_under_weights_order_and_chunks(loss, data):
 
     # Equal weights change nothing; any chunking gives the same result.
     c = data.draw(st.floats(0.01, 100))
-    assert values(loss, {**base, "weights": np.full(n, c)}).value == pytest.approx(
-        whole, rel=1e-12
-    )
+    assert values(loss, {**base, "weights": np.full(n, c)}).value == pytest.approx(whole, rel=1e-12)
     chunk = data.draw(st.integers(1, n))
-    assert values(loss, base, chunk_rows=chunk).value == pytest.approx(
-        whole, rel=1e-12
-    )
+    assert values(loss, base, chunk_rows=chunk).value == pytest.approx(whole, rel=1e-12)
 
     # Row order does not matter; integer weights repeat rows.
     order = data.draw(st.permutations(range(n)))
-    assert values(loss, take_rows(loss, base, list(order))).value == pytest.approx(
-        whole, rel=1e-12
-    )
+    assert values(loss, take_rows(loss, base, list(order))).value == pytest.approx(whole, rel=1e-12)
     counts = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
     if counts.sum() > 0:
         repeated = take_rows(loss, base, np.repeat(np.arange(n), counts))
         weighted = values(loss, {**base, "weights": counts.astype(float)}).value
-        assert weighted == pytest.approx(
-            values(loss, repeated).value, rel=1e-12, abs=1e-300
-        )
+        assert weighted == pytest.approx(values(loss, repeated).value, rel=1e-12, abs=1e-300)
 
 
 @pytest.mark.parametrize("loss", [n for n in LOSSES if "none" in REGISTRY.get(n).reductions])

@@ -42,7 +42,7 @@ class GradientObserver:
         pass
 
     def inputs(self, arrays: Mapping[str, np.ndarray]) -> None:
-        from losscli.gradients import gradient
+        from losscli.advice.gradients import gradient
 
         if not len(next(iter(arrays.values()))):
             return
@@ -115,8 +115,8 @@ def grad_check(
 ) -> dict[str, Any]:
     """The analytic gradient against central differences on the first chunk of rows: the
     worst relative error, where it is, and the verdict (``pass`` within ``tolerance``)."""
+    from losscli.advice.gradients import analytic, numerical
     from losscli.evaluate import evaluate
-    from losscli.gradients import analytic, numerical
 
     request = one_request(requests)
     first = _FirstChunk()

@@ -8,6 +8,7 @@ as Keras defines it. Targets are 0/1 labels or probabilities; the margin losses 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from losscli.losses._common import (
     rows_of,
     softplus,
 )
+from losscli.losses._derivatives import per_element, pm_one, sigmoid
 from losscli.registry import Check, Input, Loss, Param, Variant
 
 BINARY_INPUTS = pairwise_inputs(
@@ -420,6 +422,75 @@ _BCE_PITFALLS = (
     "value of a logits input lies in [0, 1].",
 )
 
+
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def squared_hinge_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """l = mean(max(0, 1 - y p)^2): dl/dp = -2 y max(0, 1 - y p) / D."""
+    y = pm_one(targets)
+    return -2.0 * y * np.maximum(0.0, 1.0 - y * predictions) / per_element(predictions)
+
+
+def soft_margin_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """l = mean(log(1 + exp(-y x))): dl/dx = -y sigmoid(-y x) / D."""
+    return -targets * sigmoid(-targets * predictions) / per_element(predictions)
+
+
+def brier_grad(
+    predictions: np.ndarray, targets: np.ndarray, pos_label: float | None = None
+) -> np.ndarray:
+    if predictions.ndim == 1:
+        y = (
+            (targets == pos_label) * 1.0
+            if pos_label is not None
+            else np.where(targets == -1, 0.0, targets)
+        )
+        return 2.0 * (predictions - y)
+    classes = predictions.shape[1]
+    if targets.ndim == 1:
+        targets = np.eye(classes)[targets.astype(np.int64)]
+    scale = 0.5 if classes == 2 else 1.0
+    return 2.0 * scale * (predictions - targets)
+
+
+def bce_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    pos_weight: Any = None,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """Probabilities: dl/dp = ((1 - y) / (1 - p) - w y / p), PyTorch's guard against 0."""
+    if from_logits is True:
+        return bce_with_logits_grad(predictions, targets, pos_weight, label_smoothing)
+    y = targets * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
+    p = predictions
+    eps = 1e-12
+    grad = (1.0 - y) / np.maximum(1.0 - p, eps) - w * y / np.maximum(p, eps)
+    return grad / per_element(p)
+
+
+def bce_with_logits_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    pos_weight: Any = None,
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    """l = -(w y log s(x) + (1 - y) log(1 - s(x))): dl/dx = (1 - y) s(x) - w y (1 - s(x))."""
+    y = targets * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
+    s = sigmoid(predictions)
+    return ((1.0 - y) * s - w * y * (1.0 - s)) / per_element(predictions)
+
+
+def hinge_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: targets 0/1 become -1/1; l = mean(max(0, 1 - y p))."""
+    y = np.where(targets == 0, -1.0, targets)
+    return np.where(1.0 - y * predictions > 0, -y, 0.0) / per_element(predictions)
+
+
 LOSSES = (
     Loss(
         name="bce",
@@ -430,6 +501,7 @@ LOSSES = (
         inputs=BINARY_INPUTS,
         params=(_FROM_LOGITS, _POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce,
+        grad=bce_grad,
         row_elements=elements_per_row(),
         elements=elementwise(bce),
         reference=_rowwise(_ref_bce),
@@ -455,6 +527,7 @@ LOSSES = (
         inputs=LOGIT_INPUTS,
         params=(_POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce_with_logits,
+        grad=bce_with_logits_grad,
         row_elements=elements_per_row(),
         elements=elementwise(bce_with_logits),
         reference=_rowwise(lambda p, y, j, **k: _ref_bce(p, y, j, from_logits=True, **k)),
@@ -536,6 +609,7 @@ LOSSES = (
             ),
         ),
         fn=hinge,
+        grad=hinge_grad,
         reference=_ref_hinge,
         convention="Keras",
         convention_detail="keras.losses.Hinge: labels 0 are read as -1 (Keras converts 0/1 "
@@ -561,6 +635,7 @@ LOSSES = (
         formula="l = mean_k max(0, 1 - y p)^2",
         inputs=MARGIN_INPUTS,
         fn=squared_hinge,
+        grad=squared_hinge_grad,
         reference=_rowwise(lambda p, y, j: _ref_margin(p, y, j, squared=True)),
         convention="Keras",
         convention_detail="keras.losses.SquaredHinge: labels 0 are read as -1.",
@@ -576,6 +651,7 @@ LOSSES = (
         formula="l = mean_k log(1 + exp(-y x))",
         inputs=MARGIN_INPUTS,
         fn=soft_margin,
+        grad=soft_margin_grad,
         row_elements=elements_per_row(),
         elements=elementwise(soft_margin),
         reference=_rowwise(_ref_soft_margin),
@@ -609,6 +685,7 @@ LOSSES = (
             ),
         ),
         fn=brier,
+        grad=brier_grad,
         reference=_ref_brier,
         convention="scikit-learn",
         convention_detail="sklearn.metrics.brier_score_loss (scale_by_half='auto').",

@@ -347,6 +347,23 @@ _LOG_INPUT = Param(
     "log_input", "bool", AUTO, "predictions are log-probabilities (PyTorch); auto: from the data"
 )
 
+
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def cosine_similarity_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+    """Keras: l = -(y / max(|y|, eps)) . (p / max(|p|, eps)) over the last axis."""
+    if predictions.ndim != 2:
+        return None
+    eps = 1e-7
+    norm_p = np.maximum(np.linalg.norm(predictions, axis=1, keepdims=True), eps)
+    unit_y = targets / np.maximum(np.linalg.norm(targets, axis=1, keepdims=True), eps)
+    unit_p = predictions / norm_p
+    cosine = (unit_y * unit_p).sum(axis=1, keepdims=True)
+    clipped = norm_p == eps  # below eps the norm is a constant
+    return np.where(clipped, -unit_y / eps, -(unit_y - cosine * unit_p) / norm_p)
+
+
 LOSSES = (
     Loss(
         name="kl_div",
@@ -451,6 +468,7 @@ LOSSES = (
             "predictions", "predicted vectors, (N, D)", "targets", "target vectors, (N, D)"
         ),
         fn=cosine_similarity,
+        grad=cosine_similarity_grad,
         reference=_ref_cosine,
         convention="Keras",
         convention_detail="keras.losses.CosineSimilarity: the loss is the negative "

@@ -8,6 +8,7 @@ import numpy as np
 
 from losscli.losses import _checks
 from losscli.losses._common import elements_per_row, elementwise, row_mean, rows_of
+from losscli.losses._derivatives import per_element
 from losscli.registry import Check, Input, Loss, Param
 
 
@@ -135,6 +136,26 @@ def _ref_hinge_embedding(predictions, targets, margin=1.0):
 _MARGIN = Param("margin", "float", 1.0, "distance beyond which dissimilar pairs cost 0", low=0.0)
 _PROPS = frozenset({"nonnegative"})
 
+
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def margin_ranking_grad(
+    x1: np.ndarray, x2: np.ndarray, labels: np.ndarray, margin: float = 0.0
+) -> np.ndarray:
+    """With respect to x1: -y where -y (x1 - x2) + margin > 0 (over D)."""
+    active = -labels * (x1 - x2) + margin > 0
+    return np.where(active, -labels, 0.0) / per_element(x1)
+
+
+def hinge_embedding_grad(
+    predictions: np.ndarray, targets: np.ndarray, margin: float = 1.0
+) -> np.ndarray:
+    """1 where y = 1; -1 where y != 1 and margin - x > 0 (over D)."""
+    far = np.where((targets != 1) & (margin - predictions > 0), -1.0, 0.0)
+    return (np.where(targets == 1, 1.0, 0.0) + far) / per_element(predictions)
+
+
 LOSSES = (
     Loss(
         name="contrastive",
@@ -209,6 +230,7 @@ LOSSES = (
         ),
         params=(Param("margin", "float", 0.0, "required score gap"),),
         fn=margin_ranking,
+        grad=margin_ranking_grad,
         reference=_ref_margin_ranking,
         convention="PyTorch",
         convention_detail="torch.nn.MarginRankingLoss(margin=0).",
@@ -228,6 +250,7 @@ LOSSES = (
         ),
         params=(_MARGIN,),
         fn=hinge_embedding,
+        grad=hinge_embedding_grad,
         row_elements=elements_per_row(),
         elements=elementwise(hinge_embedding),
         reference=_ref_hinge_embedding,

@@ -26,6 +26,7 @@ from losscli.losses._common import (
     ref_keras_clip,
     row_mean,
 )
+from losscli.losses._derivatives import softmax
 from losscli.registry import Input, Loss, Param, Rows, Variant
 
 _NONNEG = frozenset({"nonnegative"})
@@ -487,6 +488,125 @@ def _index_checks(name: str, ignore: bool = True) -> tuple[Any, ...]:
     return _checks.class_indices(name, class_axis=1, ignore=ignore)
 
 
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def categorical_crossentropy_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+) -> np.ndarray | None:
+    """Logits (N, C), soft labels: softmax(x) - y' with y' = y (1 - s) + s / C (the labels
+    sum to 1 in a row)."""
+    if from_logits is not True or predictions.ndim != 2:
+        return None
+    classes = predictions.shape[1]
+    y = targets * (1.0 - label_smoothing) + label_smoothing / classes
+    return softmax(predictions) * y.sum(axis=1, keepdims=True) - y
+
+
+def sparse_categorical_crossentropy_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = False,
+    ignore_class: int | None = None,
+) -> np.ndarray | None:
+    """Logits (N, C), class index y: softmax(x) - onehot(y) (0 for an ignored class)."""
+    if from_logits is not True or predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    index = targets.astype(np.int64)
+    keep = np.ones(len(index), dtype=bool) if ignore_class is None else index != ignore_class
+    safe = np.where(keep, index, 0)
+    grad = softmax(predictions) - np.eye(predictions.shape[1])[safe]
+    return np.where(keep[:, None], grad, 0.0)
+
+
+def multi_margin_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    p: int = 1,
+    margin: float = 1.0,
+    class_weights: Any = None,
+) -> np.ndarray | None:
+    """l = (w_y / C) sum_{c != y} max(0, margin - x_y + x_c)^p."""
+    if predictions.ndim != 2:
+        return None
+    n, classes = predictions.shape
+    index = targets.astype(np.int64)
+    picked = predictions[np.arange(n), index][:, None]
+    gaps = np.maximum(0.0, margin - picked + predictions)
+    gaps[np.arange(n), index] = 0.0
+    slope = (gaps > 0) * (1.0 if p == 1 else p * gaps ** (p - 1))
+    grad = slope.copy()
+    grad[np.arange(n), index] = -slope.sum(axis=1)
+    w = 1.0 if class_weights is None else np.asarray(class_weights, float)[index][:, None]
+    return w * grad / classes
+
+
+def categorical_hinge_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+    """pos = sum y p, neg = max (1 - y) p, l = max(0, neg - pos + 1): where l > 0, the
+    gradient is onehot(argmax (1 - y) p) - y."""
+    if predictions.ndim != 2:
+        return None
+    others = (1.0 - targets) * predictions
+    winner = np.eye(predictions.shape[1])[others.argmax(axis=1)]
+    active = (others.max(axis=1) - (targets * predictions).sum(axis=1) + 1.0) > 0
+    return np.where(active[:, None], winner - targets, 0.0)
+
+
+def nll_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    class_weights: Any = None,
+    ignore_index: int = -100,
+) -> np.ndarray | None:
+    """l = -w_y x_y: dl/dx = -w_y onehot(y) (0 for an ignored row)."""
+    if predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    classes = predictions.shape[1]
+    index = targets.astype(np.int64)
+    ignored = (index == ignore_index) | (index < 0) | (index >= classes)
+    safe = np.where(ignored, 0, index)
+    w = np.ones(classes) if class_weights is None else np.asarray(class_weights, float)
+    grad = -np.eye(classes)[safe] * w[safe][:, None]
+    return np.where(ignored[:, None], 0.0, grad)
+
+
+def cross_entropy_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    from_logits: bool = True,
+    class_weights: Any = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> np.ndarray | None:
+    """Logits x, class index y: dl/dx = w_y (softmax(x) - ((1 - s) onehot(y) + s / C))."""
+    if from_logits is not True or predictions.ndim != 2 or targets.ndim != 1:
+        return None
+    x = predictions
+    classes = x.shape[1]
+    shifted = x - x.max(axis=1, keepdims=True)
+    soft = np.exp(shifted)
+    soft /= soft.sum(axis=1, keepdims=True)
+    index = targets.astype(np.int64)
+    ignored = (index == ignore_index) | (index < 0) | (index >= classes)
+    safe = np.where(ignored, 0, index)
+    target = np.full_like(x, label_smoothing / classes)
+    target[np.arange(len(x)), safe] += 1.0 - label_smoothing
+    if class_weights is None:
+        grad = soft - target
+    else:
+        w = np.asarray(class_weights, dtype=np.float64)
+        # l = -(1-s) w_y log p_y - (s/C) sum_c w_c log p_c
+        smooth = label_smoothing / classes
+        lead = (1.0 - label_smoothing) * w[safe]
+        grad = lead[:, None] * (soft - np.eye(classes)[safe]) + smooth * (
+            w.sum() * soft - w[None, :]
+        )
+    return np.where(ignored[:, None], 0.0, grad)
+
+
 LOSSES = (
     Loss(
         name="cross_entropy",
@@ -498,6 +618,7 @@ LOSSES = (
         inputs=TORCH_INPUTS,
         params=(_FROM_LOGITS_TRUE, _CLASS_WEIGHTS, _IGNORE_INDEX, _LABEL_SMOOTHING),
         fn=cross_entropy,
+        grad=cross_entropy_grad,
         row_elements=_pixels,
         elements=_pixel_losses,
         reference=_ref_cross_entropy,
@@ -536,6 +657,7 @@ LOSSES = (
         ),
         params=(_CLASS_WEIGHTS, _IGNORE_INDEX),
         fn=nll,
+        grad=nll_grad,
         reference=lambda predictions, targets, class_weights=None, ignore_index=-100: (
             _ref_cross_entropy(np.exp(predictions), targets, False, class_weights, ignore_index)
         ),
@@ -556,6 +678,7 @@ LOSSES = (
         inputs=KERAS_INPUTS,
         params=(_FROM_LOGITS_FALSE, _LABEL_SMOOTHING),
         fn=categorical_crossentropy,
+        grad=categorical_crossentropy_grad,
         reference=_ref_categorical,
         convention="Keras",
         convention_detail="keras.losses.CategoricalCrossentropy, with the log clamped at -100 "
@@ -596,6 +719,7 @@ LOSSES = (
             ),
         ),
         fn=sparse_categorical_crossentropy,
+        grad=sparse_categorical_crossentropy_grad,
         reference=_ref_sparse,
         convention="Keras",
         convention_detail="keras.losses.SparseCategoricalCrossentropy, with the log clamped "
@@ -660,6 +784,7 @@ LOSSES = (
             _CLASS_WEIGHTS,
         ),
         fn=multi_margin,
+        grad=multi_margin_grad,
         reference=_ref_multi_margin,
         convention="PyTorch",
         convention_detail="torch.nn.MultiMarginLoss(p=1, margin=1, weight=None); the mean "
@@ -679,6 +804,7 @@ LOSSES = (
             Input("targets", ("N", "*D", "C"), "one-hot labels"),
         ),
         fn=categorical_hinge,
+        grad=categorical_hinge_grad,
         reference=_ref_categorical_hinge,
         convention="Keras",
         convention_detail="keras.losses.CategoricalHinge.",

@@ -20,6 +20,7 @@ from losscli.losses._common import (
     row_mean,
     rows_of,
 )
+from losscli.losses._derivatives import per_element
 from losscli.registry import Check, Input, Loss, Param
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -239,6 +240,41 @@ _COUNT_CHECK = Check(
     "are counts",
 )
 
+
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def tweedie_grad(predictions: np.ndarray, targets: np.ndarray, power: float = 0.0) -> np.ndarray:
+    """Every Tweedie deviance: dl/dmu = 2 mu^(-power) (mu - y) (over D)."""
+    mu = predictions
+    return 2.0 * mu ** (-power) * (mu - targets) / per_element(mu)
+
+
+def poisson_nll_grad(
+    predictions: np.ndarray,
+    targets: np.ndarray,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+) -> np.ndarray:
+    """log_input: exp(x) - y; else 1 - y / (x + eps). The full term depends on y only."""
+    grad = np.exp(predictions) - targets if log_input else 1.0 - targets / (predictions + eps)
+    return grad / per_element(predictions)
+
+
+def poisson_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: l = mean(p - y log(p + 1e-7)): dl/dp = 1 - y / (p + 1e-7)."""
+    return (1.0 - targets / (predictions + 1e-7)) / per_element(predictions)
+
+
+def poisson_deviance_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return tweedie_grad(predictions, targets, 1.0)
+
+
+def gamma_deviance_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return tweedie_grad(predictions, targets, 2.0)
+
+
 LOSSES = (
     Loss(
         name="poisson_nll",
@@ -253,6 +289,7 @@ LOSSES = (
             Param("eps", "float", 1e-8, "added to rates before the log", low=0.0),
         ),
         fn=poisson_nll,
+        grad=poisson_nll_grad,
         row_elements=elements_per_row(),
         elements=elementwise(poisson_nll),
         reference=elementwise_reference(_ref_poisson_nll),
@@ -276,6 +313,7 @@ LOSSES = (
             "predictions", "predicted rates (> 0)", "targets", "observed counts, same shape"
         ),
         fn=poisson,
+        grad=poisson_grad,
         row_elements=elements_per_row(),
         elements=elementwise(poisson),
         reference=elementwise_reference(lambda p, y: p - y * math.log(p + KERAS_EPSILON)),
@@ -342,6 +380,7 @@ LOSSES = (
         ),
         params=(Param("power", "float", 0.0, "Tweedie power: <= 0 or >= 1"),),
         fn=tweedie,
+        grad=tweedie_grad,
         reference=elementwise_reference(_ref_tweedie),
         convention="scikit-learn",
         convention_detail="sklearn.metrics.mean_tweedie_deviance(power=0).",
@@ -367,6 +406,7 @@ LOSSES = (
             "predictions", "predicted means mu > 0", "targets", "observed counts >= 0"
         ),
         fn=poisson_deviance,
+        grad=poisson_deviance_grad,
         reference=elementwise_reference(lambda mu, y: _ref_tweedie(mu, y, 1.0)),
         convention="scikit-learn",
         convention_detail="sklearn.metrics.mean_poisson_deviance (= tweedie with power 1).",
@@ -385,6 +425,7 @@ LOSSES = (
             "predictions", "predicted means mu > 0", "targets", "observed values > 0"
         ),
         fn=gamma_deviance,
+        grad=gamma_deviance_grad,
         reference=elementwise_reference(lambda mu, y: _ref_tweedie(mu, y, 2.0)),
         convention="scikit-learn",
         convention_detail="sklearn.metrics.mean_gamma_deviance (= tweedie with power 2).",

@@ -18,6 +18,7 @@ from losscli.losses._common import (
     row_mean,
     rows_of,
 )
+from losscli.losses._derivatives import per_element
 from losscli.registry import Check, Loss, Param, Rows, Variant
 
 KERAS_EPSILON = 1e-7
@@ -232,6 +233,52 @@ def _log1p_domain(name: str, conventions: frozenset[str | None] | None = None) -
 
 _OUTLIERS = "Robust to outliers: errors beyond the threshold grow linearly, not quadratically."
 
+
+# Gradients d l_i / d predictions_i of the per-row losses above (``grad=`` on each entry).
+
+
+def mape_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Keras: 100 |y - p| / max(|y|, 1e-7): dl/dp = 100 sign(p - y) / max(|y|, 1e-7)."""
+    denominator = np.maximum(np.abs(targets), 1e-7)
+    return 100.0 * np.sign(predictions - targets) / denominator / per_element(predictions)
+
+
+def pinball_grad(predictions: np.ndarray, targets: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """e = y - p: dl/dp = -alpha where e >= 0, 1 - alpha where e < 0 (over D)."""
+    e = targets - predictions
+    return np.where(e >= 0, -alpha, 1.0 - alpha) / per_element(predictions)
+
+
+def msle_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    eps = 1e-7  # Keras's epsilon: predictions below it are clipped (no gradient there)
+    d = np.log1p(np.maximum(predictions, eps)) - np.log1p(np.maximum(targets, eps))
+    grad = 2.0 * d / (1.0 + np.maximum(predictions, eps))
+    return np.where(predictions > eps, grad, 0.0) / per_element(predictions)
+
+
+def mse_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return 2.0 * (predictions - targets) / per_element(predictions)
+
+
+def mae_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.sign(predictions - targets) / per_element(predictions)
+
+
+def huber_grad(predictions: np.ndarray, targets: np.ndarray, delta: float = 1.0) -> np.ndarray:
+    r = predictions - targets
+    return np.where(np.abs(r) < delta, r, delta * np.sign(r)) / per_element(predictions)
+
+
+def smooth_l1_grad(predictions: np.ndarray, targets: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    r = predictions - targets
+    inner = r / beta if beta > 0 else np.sign(r)
+    return np.where(np.abs(r) < beta, inner, np.sign(r)) / per_element(predictions)
+
+
+def log_cosh_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.tanh(predictions - targets) / per_element(predictions)
+
+
 LOSSES = (
     Loss(
         name="mse",
@@ -241,6 +288,7 @@ LOSSES = (
         formula="l = mean_d (p - y)^2",
         inputs=REGRESSION_INPUTS,
         fn=mse,
+        grad=mse_grad,
         row_elements=elements_per_row(),
         elements=elementwise(mse),
         reference=elementwise_reference(lambda p, t: (p - t) ** 2),
@@ -262,6 +310,7 @@ LOSSES = (
         formula="l = mean_d |p - y|",
         inputs=REGRESSION_INPUTS,
         fn=mae,
+        grad=mae_grad,
         row_elements=elements_per_row(),
         elements=elementwise(mae),
         reference=elementwise_reference(lambda p, t: abs(p - t)),
@@ -313,6 +362,7 @@ LOSSES = (
         formula="l = 100 * mean_d |y - p| / max(|y|, 1e-7)",
         inputs=REGRESSION_INPUTS,
         fn=mape,
+        grad=mape_grad,
         row_elements=elements_per_row(),
         elements=elementwise(mape),
         reference=elementwise_reference(lambda p, t: 100 * abs(t - p) / max(abs(t), KERAS_EPSILON)),
@@ -364,6 +414,7 @@ LOSSES = (
         formula="l = mean_d (log(1 + max(p, 1e-7)) - log(1 + max(y, 1e-7)))^2",
         inputs=REGRESSION_INPUTS,
         fn=msle,
+        grad=msle_grad,
         row_elements=elements_per_row(),
         elements=elementwise(msle),
         reference=elementwise_reference(_ref_msle),
@@ -417,6 +468,7 @@ LOSSES = (
             ),
         ),
         fn=huber,
+        grad=huber_grad,
         row_elements=elements_per_row(),
         elements=elementwise(huber),
         reference=elementwise_reference(_ref_huber),
@@ -449,6 +501,7 @@ LOSSES = (
             ),
         ),
         fn=smooth_l1,
+        grad=smooth_l1_grad,
         row_elements=elements_per_row(),
         elements=elementwise(smooth_l1),
         reference=elementwise_reference(
@@ -469,6 +522,7 @@ LOSSES = (
         formula="l = mean_d log(cosh(p - y))",
         inputs=REGRESSION_INPUTS,
         fn=log_cosh,
+        grad=log_cosh_grad,
         row_elements=elements_per_row(),
         elements=elementwise(log_cosh),
         reference=elementwise_reference(_ref_log_cosh),
@@ -489,6 +543,7 @@ LOSSES = (
         inputs=REGRESSION_INPUTS,
         params=(Param("alpha", "float", 0.5, "the quantile being predicted", low=0.0, high=1.0),),
         fn=pinball,
+        grad=pinball_grad,
         row_elements=elements_per_row(),
         elements=elementwise(pinball),
         reference=elementwise_reference(_ref_pinball),
