@@ -112,7 +112,7 @@ def api_reference() -> str:
     from losscli.comparison import Comparison
     from losscli.pipeline.results import Evaluation, Result
 
-    functions = ["compute", "check", "compare", "get", "list_losses", "loss"]
+    functions = ["compute", "check", "compare", "grad", "grad_check", "get", "list_losses", "loss"]
     lines = []
     for name in functions:
         obj = getattr(losscli, name)
