@@ -153,7 +153,36 @@ def test_every_built_in_gradient_is_declared_on_its_entry_as_a_plugin_declares_i
 
     with_formula = {entry.name for entry in default_registry() if entry.grad is not None}
     assert with_formula == set(
-        ["bce", "bce_with_logits", "brier", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "cross_entropy", "gamma_deviance", "hinge", "hinge_embedding", "huber", "log_cosh", "mae", "mape", "margin_ranking", "mse", "msle", "multi_margin", "nll", "pinball", "poisson", "poisson_deviance", "poisson_nll", "smooth_l1", "soft_margin", "sparse_categorical_crossentropy", "squared_hinge", "tweedie"]
+        [
+            "bce",
+            "bce_with_logits",
+            "brier",
+            "categorical_crossentropy",
+            "categorical_hinge",
+            "cosine_similarity",
+            "cross_entropy",
+            "gamma_deviance",
+            "hinge",
+            "hinge_embedding",
+            "huber",
+            "log_cosh",
+            "mae",
+            "mape",
+            "margin_ranking",
+            "mse",
+            "msle",
+            "multi_margin",
+            "nll",
+            "pinball",
+            "poisson",
+            "poisson_deviance",
+            "poisson_nll",
+            "smooth_l1",
+            "soft_margin",
+            "sparse_categorical_crossentropy",
+            "squared_hinge",
+            "tweedie",
+        ]
     )
 
 
