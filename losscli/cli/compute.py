@@ -113,8 +113,9 @@ def _per_row(
     """Per-row values, streamed to their writer (or the first and last rows, in a table)."""
     if fmt == "table":
         from losscli.evaluate import evaluate
-        from losscli.render.results import TABLE_ROWS, per_row_table, print_rich
+        from losscli.render.results import TABLE_ROWS, per_row_table
         from losscli.render.rows import HeadAndTail
+        from losscli.render.tables import print_rich
 
         rows = HeadAndTail(TABLE_ROWS)
         evaluation = evaluate(asked, inputs, options, rows_to=rows)

@@ -136,17 +136,10 @@ def curve(
     elif fmt == "markdown":
         click.echo(gate_markdown(gate), nl=False)
     else:
-        from rich.table import Table
-
-        from losscli.render.results import print_rich
+        from losscli.render.tables import print_rich, table
 
         header, rows = report.table_rows(readings)
-        table = Table()
-        for name in header:
-            table.add_column(name, justify="left" if name in ("run", "diagnoses") else "right")
-        for row in rows:
-            table.add_row(*row)
-        print_rich(table, sys.stdout)
+        print_rich(table(header, rows, left=("run", "diagnoses")), sys.stdout)
         for line in report.evidence_lines(readings):
             click.echo(f"  {line}")
     if plot or out:

@@ -56,26 +56,24 @@ def recommend(
 
 
 def _table(advice: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from losscli.render.numbers import exact_text
-    from losscli.render.results import params_text, print_rich
+    from losscli.render.results import params_text
+    from losscli.render.tables import print_rich, table
 
     click.echo(f"task: {advice['task']}")
     for key, value in advice["measures"].items():
         shown = exact_text(value) if isinstance(value, float) else value
         click.echo(f"  {key}: {shown}")
     evaluated = any("value" in e for e in advice["ranking"])
-    table = Table()
-    for name in ["rank", "loss", "params", *(["value"] if evaluated else []), "why"]:
-        table.add_column(name, justify="right" if name in ("rank", "value") else "left")
+    header = ["rank", "loss", "params", *(["value"] if evaluated else []), "why"]
+    rows = []
     for rank, entry in enumerate(advice["ranking"], start=1):
         cells = [str(rank), entry["loss"], params_text(entry["params"])]
         if evaluated:
             cells.append("" if entry.get("value") is None else exact_text(entry["value"]))
         cells.append("; ".join(entry["reasons"]))
-        table.add_row(*cells)
-    print_rich(table, sys.stdout)
+        rows.append(cells)
+    print_rich(table(header, rows, right=("rank", "value")), sys.stdout)
     for rank, entry in enumerate(advice["ranking"], start=1):
         click.echo(f"  {rank}. {entry['command']}")
     for note in advice["notes"]:

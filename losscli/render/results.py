@@ -13,6 +13,7 @@ import numpy as np
 
 from losscli.render.jsonout import Encoder, dumps
 from losscli.render.numbers import exact_text
+from losscli.render.tables import print_rich, table
 from losscli.spec import param_text
 
 TABLE_ROWS = 10  # rows shown at each end of a per-row table
@@ -115,51 +116,32 @@ def _write_worst_csv(records: Sequence[Mapping[str, Any]], out: IO[str]) -> None
 
 def worst_table(record: Mapping[str, Any]) -> Any:
     """The worst rows of one loss: rank, row, id, the row's loss and its inputs."""
-    from rich.table import Table
-
     rows = record["worst"]
     inputs = _inputs_of([record])
     ids = any("id" in row for row in rows)
-    table = Table(title=f"{record['loss']}: the {len(rows)} rows with the largest loss")
-    for name in ["rank", "row"] + ["id"] * ids + [record["loss"], *inputs]:
-        table.add_column(name, justify="left" if name == "id" else "right")
+    header = ["rank", "row"] + ["id"] * ids + [record["loss"], *inputs]
+    cells = []
     for rank, row in enumerate(rows, start=1):
-        cells = [str(rank), str(row["row"])] + [str(row.get("id", ""))] * ids
-        cells.append(exact_text(row["value"]))
-        cells += [_input_text(row["inputs"].get(n, "")) for n in inputs]
-        table.add_row(*cells)
-    return table
+        line = [str(rank), str(row["row"])] + [str(row.get("id", ""))] * ids
+        line.append(exact_text(row["value"]))
+        line += [_input_text(row["inputs"].get(n, "")) for n in inputs]
+        cells.append(line)
+    title = f"{record['loss']}: the {len(rows)} rows with the largest loss"
+    return table(header, cells, left=("id",), title=title)
 
 
-def print_rich(renderable: Any, out: IO[str]) -> None:
-    from rich.console import Console
-
-    # Off a terminal (files, CI logs, pipes) nothing is gained by squeezing into 80 columns.
-    interactive = hasattr(out, "isatty") and out.isatty()
-    width = None if interactive else 200
-    Console(file=out, highlight=False, soft_wrap=False, width=width).print(renderable)
-
-
-def results_table(records: Sequence[Mapping[str, Any]]):
-    from rich.table import Table
-
+def results_table(records: Sequence[Mapping[str, Any]]) -> Any:
     tasks = any("task" in r for r in records)
     grouped = any("groups" in r for r in records)
     most = max((len(r.get("groups", ())) for r in records), default=0)
     caption = None
     if most > TABLE_GROUPS:
         caption = f"showing {TABLE_GROUPS} of {most} groups a loss; -o csv or -o json gives all"
-    table = Table(caption=caption)
     intervals = [r["confidence"] for r in records if "ci" in r]
     columns = ["task"] * tasks + ["loss"] + ["group"] * grouped + ["value"]
     columns += [f"{intervals[0]:.0%} CI" if intervals else ""] * bool(intervals)
     columns += ["reduction", "n", "params"]
-    for name in columns:
-        table.add_column(
-            name,
-            justify="right" if name in ("value", "n") else "left",
-            no_wrap=name in ("value", columns[-4]),
-        )
+    rows = []
     for r in records:
         for position, (row, label) in enumerate(flat_rows([r])):
             if position > TABLE_GROUPS:
@@ -173,35 +155,30 @@ def results_table(records: Sequence[Mapping[str, Any]]):
                 ci = row.get("ci")
                 cells.append("" if ci is None else f"{ci[0]:.6g}–{ci[1]:.6g}")
             cells += [r["reduction"], str(row["n"]), params_text(r["params"]) if first else ""]
-            table.add_row(*cells)
-    return table
+            rows.append(cells)
+    wrapless = ("value", columns[-4])
+    return table(columns, rows, right=("value", "n"), caption=caption, no_wrap=wrapless)
 
 
 def per_row_table(
     names: Sequence[str], id_column: str | None, shown: Sequence[tuple[int, list[Any]]], n: int
 ) -> Any:
     """The first and last rows of per-row values: (row index, [id,] values) each."""
-    from rich.table import Table
-
     caption = None
     if len(shown) < n:
         caption = f"showing {len(shown)} of {n} rows; -o csv gives all"
-    table = Table(caption=caption)
-    table.add_column("row", justify="right")
-    if id_column is not None:
-        table.add_column(id_column)
-    for name in names:
-        table.add_column(name, justify="right")
+    header = ["row", *([id_column] if id_column is not None else []), *names]
+    rows = []
     previous = -1
     width = len(names) + (id_column is not None)
     for index, cells in shown:
         if index != previous + 1:
-            table.add_row("…", *("…" for _ in range(width)))
+            rows.append(["…", *("…" for _ in range(width))])
         texts = [str(c) for c in cells[: width - len(names)]]
         texts += [_cell(v) for v in cells[width - len(names) :]]
-        table.add_row(str(index + 1), *texts)
+        rows.append([str(index + 1), *texts])
         previous = index
-    return table
+    return table(header, rows, left=[id_column] if id_column is not None else [], caption=caption)
 
 
 def _cell(value: Any) -> str:
@@ -249,16 +226,16 @@ def write_loss_list(losses: Sequence[Mapping[str, Any]], output: str, out: IO[st
         writer.writerow(headers)
         writer.writerows(rows)
         return
-    from rich.table import Table
-
     # On a terminal: what each loss is for; inputs, parameters and aliases are in `info`.
-    table = Table(box=None, header_style="bold", caption="details: losscli info NAME")
-    table.add_column("name", no_wrap=True)
-    table.add_column("family", no_wrap=True)
-    table.add_column("summary")
-    for loss in losses:
-        table.add_row(loss["name"], loss["family"], loss["summary"])
-    print_rich(table, out)
+    summaries = [[loss["name"], loss["family"], loss["summary"]] for loss in losses]
+    shown = table(
+        ["name", "family", "summary"],
+        summaries,
+        caption="details: losscli info NAME",
+        no_wrap=("name", "family"),
+        plain=True,
+    )
+    print_rich(shown, out)
 
 
 def write_loss_info(loss: Mapping[str, Any], output: str, out: IO[str]) -> None:
@@ -310,19 +287,12 @@ def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> li
                 + [exact_text(row["b_better_share"]), row["verdict"]]
             )
     else:
-        from rich.table import Table
-
-        table = Table(
-            title=f"{record['loss']}: A = {record['a_file']}, B = {record['b_file']}",
-            caption=f"paired bootstrap, {record['bootstrap']} resamples, seed {record['seed']}",
-        )
         grouped = "groups" in record
         header = ["group"] * grouped + ["n", "A", "B", "B − A", f"{record['confidence']:.0%} CI"]
-        for name in [*header, "B better on", "verdict"]:
-            table.add_column(name, justify="left" if name in ("group", "verdict") else "right")
+        cells = []
         for label, row in rows:
             low, high = row["ci"]
-            table.add_row(
+            cells.append([
                 *([label] * grouped),
                 str(row["n"]),
                 f"{row['a']:.6g}",
@@ -331,6 +301,13 @@ def write_comparison(record: Mapping[str, Any], output: str, out: IO[str]) -> li
                 f"{low:+.4g} … {high:+.4g}",
                 f"{row['b_better_share']:.1%}",
                 row["verdict"],
-            )
-        print_rich(table, out)
+            ])  # fmt: skip
+        shown = table(
+            [*header, "B better on", "verdict"],
+            cells,
+            left=("group", "verdict"),
+            title=f"{record['loss']}: A = {record['a_file']}, B = {record['b_file']}",
+            caption=f"paired bootstrap, {record['bootstrap']} resamples, seed {record['seed']}",
+        )
+        print_rich(shown, out)
     return encoder.notes()

@@ -11,7 +11,8 @@ from losscli.checks.gates import CheckRun, Verdict
 from losscli.render.gate_report import Case, GateReport, printable
 from losscli.render.jsonout import Encoder
 from losscli.render.numbers import number_text
-from losscli.render.results import group_label, print_rich
+from losscli.render.results import group_label
+from losscli.render.tables import print_rich, table
 
 
 def change_text(verdict: Verdict) -> str:
@@ -63,16 +64,13 @@ def _rows(verdicts: Sequence[Verdict]) -> tuple[list[str], list[list[str]]]:
 
 
 def write_table(verdicts: Sequence[Verdict], out: IO[str]) -> None:
-    from rich.table import Table
-
     header, rows = _rows(verdicts)
-    table = Table(caption=summary(verdicts))
-    for name in header:
-        table.add_column(name, justify="right" if name in ("value", "baseline") else "left")
+    styled = []
     for row in rows:
         style = {"fail": "bold red", "pass": "green"}.get(row[-1])
-        table.add_row(*row[:-1], f"[{style}]{row[-1]}[/]" if style else row[-1])
-    print_rich(table, out)
+        styled.append([*row[:-1], f"[{style}]{row[-1]}[/]" if style else row[-1]])
+    shown = table(header, styled, right=("value", "baseline"), caption=summary(verdicts))
+    print_rich(shown, out)
 
 
 def write_json(run: CheckRun, out: IO[str]) -> list[str]:
