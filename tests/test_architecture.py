@@ -166,8 +166,6 @@ def test_only_the_command_line_imports_the_command_line():
 def test_tables_for_people_are_built_in_one_place():
     """rich's Table is made by render/tables.py alone, so every command's tables look alike."""
     makers = sorted(
-        _module_of(path)
-        for path in PACKAGE.rglob("*.py")
-        if "rich.table" in path.read_text()
+        _module_of(path) for path in PACKAGE.rglob("*.py") if "rich.table" in path.read_text()
     )
     assert makers == ["losscli.render.tables"]

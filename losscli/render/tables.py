@@ -25,10 +25,7 @@ def table(
     settings: dict[str, Any] = {"box": None, "header_style": "bold"} if plain else {}
     built = Table(title=title, caption=caption, **settings)
     for name in header:
-        if right is not None:
-            at_right = name in right
-        else:
-            at_right = left is not None and name not in left
+        at_right = name in right if right is not None else (left is not None and name not in left)
         built.add_column(name, justify="right" if at_right else "left", no_wrap=name in no_wrap)
     for row in rows:
         built.add_row(*row)
