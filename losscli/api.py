@@ -325,37 +325,23 @@ def grad(
     >>> losscli.grad("mse", np.array([1.0, 2.0]), np.array([0.0, 4.0])).values
     array([ 2., -4.])
     """
-    from losscli.advice.grad import GradientObserver, one_request
-    from losscli.evaluate import evaluate
+    from losscli.advice.grad import observe_gradients
 
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
-    request = one_request(requests)
     sources, _, picks = _inputs(inputs, data, None, columns)
     options = Options(columns=picks, on=on, how=how, convention=convention, nan=nan, format=format)
     if out is None:
-        observer = GradientObserver(request, None, convention, keep=True)
-        evaluation = evaluate(requests, sources, options, observe=observer)
+        evaluation, observer = observe_gradients(requests, sources, options, keep=True)
         _warn(evaluation.warnings)
         return Gradients(observer.gradients(), observer.summary())
-    from losscli.render.destinations import open_destination
-    from losscli.render.rows import format_of, row_writer
+    from losscli.render.export import export_gradients
+    from losscli.render.rows import format_of
 
     path = os.fspath(out)
-    destination = open_destination(path)
-    writer = row_writer(format_of(path), destination.stream)
-    observer = GradientObserver(request, writer, convention)
-    try:
-        evaluation = evaluate(requests, sources, options, observe=observer)
-        head = {"loss": f"grad_{request.loss.name}", "reduction": "none", "params": {}}
-        notes = writer.finish([head | {"n": observer.rows}])
-    except BaseException:
-        writer.abort()
-        destination.discard()
-        raise
-    destination.commit()
+    evaluation, notes, summary = export_gradients(requests, sources, options, format_of(path), path)
     _warn([*evaluation.warnings, *notes])
-    return Gradients(None, observer.summary())
+    return Gradients(None, summary)
 
 
 def grad_check(

@@ -121,9 +121,7 @@ def compare(
     if len(requests) > 1 and not is_weighted_sum(requests):
         raise UsageError("compare takes one loss or a weighted sum, not a list of losses")
     if isinstance(confidence, bool) or not 0 < confidence < 1:
-        raise UsageError(
-            f"{option('confidence', confidence)}: give a level between 0 and 1, e.g. 0.95"
-        )
+        raise UsageError(f"{option('ci', confidence)}: give a level between 0 and 1, e.g. 0.95")
     options = replace(options, reduction="mean")
     in_columns = model_a is None and model_b is None
     if in_columns:

@@ -18,7 +18,7 @@ EVALUATING = ("compute", "check", "compare", "grad", "plot dist", "plot groups")
 # Commands that read prediction files without a loss of the user's choosing.
 READING = ("plot residuals", "plot calibration", "recommend")
 PLOTS = ("plot curve", "plot dist", "plot residuals", "plot groups", "plot calibration")
-OUTPUT_DEFAULT = "a table on a terminal, json in a pipe"
+OUTPUT_DEFAULT = "a table (for plots, the chart) on a terminal, json in a pipe"
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ def test_the_confidence_level_is_ci_everywhere_and_the_old_spelling_still_works(
     assert new.json() == old.json()
     assert "--confidence" not in run("compare", "--help").stdout
     assert "--ci" in run("compare", "--help").stdout
+    wrong = run("compare", "mae", *files, "--ci", "2")
+    assert wrong.code == 2 and "--ci 2" in wrong.stderr  # the error names the flag given
     a = losscli.compare("mae", *[str(f) for f in files], ci=0.8, bootstrap=200)
     b = losscli.compare("mae", *[str(f) for f in files], confidence=0.8, bootstrap=200)
     assert a.to_dict() == b.to_dict()

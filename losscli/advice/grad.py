@@ -83,6 +83,21 @@ class GradientObserver:
         }
 
 
+def observe_gradients(
+    requests: Sequence[Request],
+    inputs: Sequence[Any],
+    options: Options,
+    writer: Any = None,
+    keep: bool = False,
+) -> tuple[Any, GradientObserver]:
+    """Evaluate the one loss of ``requests`` with its gradients observed: written to
+    ``writer`` chunk by chunk, kept in memory with ``keep``, summarised either way."""
+    from losscli.evaluate import evaluate
+
+    observer = GradientObserver(one_request(requests), writer, options.convention, keep=keep)
+    return evaluate(requests, inputs, options, observe=observer), observer
+
+
 def one_request(requests: Sequence[Request]) -> Request:
     if len(requests) != 1 or requests[0].weight is not None:
         raise UsageError("a gradient is taken of one loss; name one")
@@ -152,4 +167,4 @@ def grad_check(
     }
 
 
-__all__ = ["GradientObserver", "grad_check", "one_request"]
+__all__ = ["GradientObserver", "grad_check", "observe_gradients", "one_request"]

@@ -58,10 +58,9 @@ def grad(
       losscli grad bce_with_logits logits.csv labels.csv --out grads.parquet
       losscli grad --check my_loss preds.csv targets.csv --plugin my_losses.py
     """
-    from losscli.advice.grad import GradientObserver, grad_check, one_request
+    from losscli.advice.grad import grad_check, observe_gradients
 
     asked = requests(loss, params, plugins)
-    request = one_request(asked)
     options = evaluation_options(kw)
     fmt = output_format(output, out)
     if check_mode:
@@ -76,30 +75,15 @@ def grad(
             for key, value in report.items():
                 click.echo(f"{key}: {number_text(value)}")
         return 0 if report["verdict"] == "pass" else 1
-    from losscli.evaluate import evaluate
-
     if fmt != "table":
-        from losscli.render.destinations import open_destination
-        from losscli.render.rows import row_writer
+        from losscli.render.export import export_gradients
 
-        destination = open_destination(out, sys.stdout)
-        writer = row_writer(fmt, destination.stream)
-        observer = GradientObserver(request, writer, options.convention)
-        try:
-            evaluation = evaluate(asked, inputs, options, observe=observer)
-            notes = writer.finish([{"loss": f"grad_{loss}", "reduction": "none", "params": {},
-                                    "n": observer.rows}])  # fmt: skip
-        except BaseException:
-            writer.abort()
-            destination.discard()
-            raise
-        destination.commit()
+        evaluation, notes, summary = export_gradients(asked, inputs, options, fmt, out, sys.stdout)
         console.warn(evaluation.warnings + notes)
     else:
-        observer = GradientObserver(request, None, options.convention)
-        evaluation = evaluate(asked, inputs, options, observe=observer)
+        evaluation, observer = observe_gradients(asked, inputs, options)
         console.warn(evaluation.warnings)
-    summary = observer.summary()
+        summary = observer.summary()
     if fmt == "table":
         for key, value in summary.items():
             click.echo(f"{key}: {number_text(value)}")

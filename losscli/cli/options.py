@@ -43,25 +43,22 @@ def click_option(opt: Opt, command: str) -> Decorator:
     settings: dict[str, Any] = {"help": opt.help, "cls": TableOption}
     settings["hidden_flags"] = opt.hidden_flags
     default = opt.default_of(command)
+    if opt.minimum is not None and default is not None and default < opt.minimum:
+        default = None  # "none asked" (``--worst``: 0 rows): the flag takes K >= minimum
     if opt.kind == "choice":
         settings["type"] = click.Choice(opt.choices_of(command))
     elif opt.kind == "int":
         settings["type"] = click.IntRange(min=int(opt.minimum)) if opt.minimum is not None else int
     elif opt.kind == "float":
         settings["type"] = float
-    elif opt.kind == "flag":
-        settings["is_flag"] = True
-    if opt.kind == "switch":
-        default = None
-    elif opt.kind == "flag":
-        default = False
+    if opt.kind == "flag":
+        settings |= {"is_flag": True, "default": False}
+    elif opt.kind == "switch":
+        settings["default"] = None
     elif opt.multiple:
-        settings["multiple"] = True
-    if opt.kind not in ("flag", "switch") and not opt.multiple:
-        settings["default"] = default if opt.name not in ("worst",) else None
-        settings["show_default"] = default is not None and opt.name != "worst"
+        settings |= {"multiple": True, "default": ()}
     else:
-        settings["default"] = () if opt.multiple else default
+        settings |= {"default": default, "show_default": default is not None}
     if opt.metavar:
         settings["metavar"] = opt.metavar
     return click.option(*flags, opt.name, **settings, **_completion(opt))

@@ -3,7 +3,7 @@ once the whole run has succeeded (see ``destinations``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from losscli.evaluate import Evaluation, Options, Request, evaluate
@@ -21,11 +21,50 @@ def export_rows(
 ) -> tuple[Evaluation, list[str]]:
     """Per-row values of ``requests`` written as ``fmt`` to ``path`` (None: ``stdout``),
     chunk by chunk. Returns the evaluation (results without ``values``) and notes."""
+
+    def run(writer: Any) -> tuple[Evaluation, list[dict[str, Any]]]:
+        evaluation = evaluate(requests, inputs, options, rows_to=writer)
+        return evaluation, [r.to_dict() for r in evaluation.results]
+
+    return _streamed(fmt, path, stdout, run)
+
+
+def export_gradients(
+    requests: Sequence[Request],
+    inputs: Sequence[Any],
+    options: Options,
+    fmt: str,
+    path: str | None,
+    stdout: IO[str] | None = None,
+) -> tuple[Evaluation, list[str], dict[str, Any]]:
+    """The per-row gradients of the one loss of ``requests`` written as ``export_rows``
+    writes values (a column ``grad_LOSS``). Returns the evaluation, notes and the summary."""
+    from losscli.advice.grad import observe_gradients
+
+    summary: dict[str, Any] = {}
+
+    def run(writer: Any) -> tuple[Evaluation, list[dict[str, Any]]]:
+        evaluation, observer = observe_gradients(requests, inputs, options, writer)
+        summary.update(observer.summary())
+        name = f"grad_{requests[0].loss.name}"
+        return evaluation, [{"loss": name, "reduction": "none", "params": {}, "n": observer.rows}]
+
+    evaluation, notes = _streamed(fmt, path, stdout, run)
+    return evaluation, notes, summary
+
+
+def _streamed(
+    fmt: str,
+    path: str | None,
+    stdout: IO[str] | None,
+    run: Callable[[Any], tuple[Evaluation, list[dict[str, Any]]]],
+) -> tuple[Evaluation, list[str]]:
+    """``run(writer)`` writing rows to ``path`` (None: ``stdout``), shown only if it succeeds."""
     destination = open_destination(path, stdout)
     writer = row_writer(fmt, destination.stream)
     try:
-        evaluation = evaluate(requests, inputs, options, rows_to=writer)
-        notes = writer.finish([r.to_dict() for r in evaluation.results])
+        evaluation, heads = run(writer)
+        notes = writer.finish(heads)
     except BaseException:
         writer.abort()
         destination.discard()
