@@ -44,7 +44,7 @@ def loss(
     *,
     name: str,
     summary: str,
-    formula: str,
+    formula: str = "",
     family: str = "custom",
     inputs: Sequence[str | Input] = ("predictions", "targets"),
     params: Sequence[Param] = (),
@@ -61,6 +61,8 @@ def loss(
     """Declare ``fn(**arrays, **params) -> per-row values`` as a losscli loss, with what a
     built-in loss declares:
 
+    - ``formula``: the per-row formula ``losscli info`` shows; left out, the second
+      paragraph of ``fn``'s docstring;
     - ``grad(**arrays, **params)``: d l_i / d predictions_i, shaped like the predictions
       (``losscli grad`` uses it; ``losscli grad --check`` compares it with differences);
     - ``reference(**arrays, **params)``: a slow, obviously right twin of ``fn`` (one

@@ -264,13 +264,13 @@ class Loss:
     the weighted mean of the per-row values to the reported value (RMSE's square root); a
     loss with a ``finalize`` has no per-row values of its own (``per_row_instead`` names
     the loss whose per-row values a user wants instead). ``properties`` are keys of
-    ``PROPERTIES``.
+    ``PROPERTIES``. ``formula`` is the per-row formula; left out, it is the second
+    paragraph of ``fn``'s docstring (see ``formula_of``), so that it is written once.
     """
 
     name: str
     family: str
     summary: str
-    formula: str
     inputs: tuple[Input, ...]
     fn: Callable[..., Any]
     reference: Callable[..., Any] | None
@@ -293,6 +293,16 @@ class Loss:
     elements: Callable[..., Any] | None = None
     # d l_i / d predictions_i, shaped like the predictions (a plugin's declared gradient).
     grad: Callable[..., Any] | None = None
+    formula: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.formula:
+            object.__setattr__(self, "formula", formula_of(self.fn))
+        if not self.formula:
+            raise ValueError(
+                f"loss {self.name!r} has no formula: give formula= or write it as the second "
+                "paragraph of its function's docstring"
+            )
 
     @property
     def reductions(self) -> tuple[str, ...]:
@@ -397,6 +407,29 @@ class Loss:
             "when_to_use": self.when_to_use,
             "pitfalls": list(self.pitfalls),
         }
+
+
+def formula_of(fn: Callable[..., Any]) -> str:
+    """The formula a loss function's docstring states: its second paragraph, on one line.
+
+    >>> def f(p, y):
+    ...     \"\"\"Squared error.
+    ...
+    ...     l = (p -
+    ...          y)^2
+    ...     \"\"\"
+    >>> formula_of(f)
+    'l = (p - y)^2'
+    """
+    paragraphs: list[list[str]] = [[]]
+    for line in (fn.__doc__ or "").splitlines():
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    if len(paragraphs) < 2 or not paragraphs[1] or paragraphs[1][0].startswith(">>>"):
+        return ""
+    return " ".join(" ".join(paragraphs[1]).split())
 
 
 def _num(x: float) -> str:

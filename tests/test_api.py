@@ -216,6 +216,26 @@ def test_the_plugin_decorator_is_public(tmp_path):
     assert result.value == pytest.approx(2 * 1.25)
 
 
+def test_a_plugin_formula_is_read_from_its_docstring(run, tmp_path):
+    plugin = tmp_path / "my_losses.py"
+    plugin.write_text(
+        "import numpy as np\nimport losscli\n\n"
+        "@losscli.loss(name='abs_cubed', summary='|p - y|^3')\n"
+        "def abs_cubed(predictions, targets):\n"
+        "    \"\"\"Cubed error.\n\n    l = |p -\n        y|^3\n\n    More words.\"\"\"\n"
+        "    return np.abs(predictions - targets) ** 3\n\n"
+        "@losscli.loss(name='bare', summary='no formula anywhere')\n"
+        "def bare(predictions, targets):\n"
+        "    return predictions - targets\n"
+    )
+    info = run("info", "abs_cubed", "--plugin", plugin, "-o", "json")
+    assert "no formula" in info.stderr and info.code == 2
+    plugin.write_text(plugin.read_text().split("@losscli.loss(name='bare'")[0])
+    info = run("info", "abs_cubed", "--plugin", plugin, "-o", "json")
+    assert info.code == 0, info.stderr
+    assert info.json()["formula"] == "l = |p - y|^3"
+
+
 def test_task_total_n_counts_the_rows_behind_it(run, tmp_path):
     rng = np.random.default_rng(4)
     for name in ("a", "b"):

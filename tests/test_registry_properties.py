@@ -298,3 +298,38 @@ def test_lazy_families_list_in_catalogue_order_whatever_was_looked_up_first():
     assert registry.get("l2").name == "mse"  # an alias: every family loads
     assert [loss.name for loss in registry] == eager
     assert eager[0] == "mse" and eager[-1] == "ctc"
+
+
+def _string_constants(folder) -> list[str]:
+    import ast
+
+    texts = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                texts.append(" ".join(node.value.split()))
+    return texts
+
+
+def test_each_formula_is_written_once():
+    """A formula lives in its function's docstring (or, for a loss made from another's
+    function, in its entry): never twice, where two copies could drift apart."""
+    from pathlib import Path
+
+    import losscli.losses
+
+    texts = _string_constants(Path(losscli.losses.__file__).parent)
+    for loss in REGISTRY:
+        assert loss.formula, loss.name
+        written = [t for t in texts if loss.formula in t]
+        assert len(written) == 1, (loss.name, loss.formula, written)
+
+
+def test_formula_comes_from_the_docstring_of_the_function():
+    from losscli.registry import formula_of
+
+    own = [loss for loss in REGISTRY if loss.fn.__name__.lstrip("_") == loss.name]
+    assert len(own) > 40
+    for loss in own:
+        assert loss.formula == formula_of(loss.fn), loss.name
+        assert loss.formula in " ".join(loss.fn.__doc__.split())

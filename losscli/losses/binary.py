@@ -171,8 +171,10 @@ def focal(
 ) -> np.ndarray:
     """Binary focal loss per row (Lin et al. 2017; torchvision sigmoid_focal_loss).
 
-    p_t = y p + (1 - y)(1 - p);  a_t = a y + (1 - a)(1 - y)
-    l = mean_k a_t (1 - p_t)^gamma CE(p, y)     (no a_t when alpha < 0)
+    p_t = y p + (1 - y)(1 - p);  a_t = a y + (1 - a)(1 - y);
+    l = mean_k a_t (1 - p_t)^gamma CE(p, y)
+
+    Without a_t when alpha < 0.
 
     (1 - p_t)^gamma is exp(gamma log(1 - p_t)), with log(1 - p_t) taken from the logits
     when given, so well-classified examples keep their tiny loss instead of rounding to 0.
@@ -204,9 +206,10 @@ def _pm_one(targets: np.ndarray) -> np.ndarray:
 def hinge(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Hinge loss per row (Keras Hinge; scikit-learn hinge_loss for class indices).
 
-    l = mean_k max(0, 1 - y p),   y in {-1, 1} (0 is read as -1)
-    class indices y with (N, C) decision values (Crammer-Singer, as scikit-learn):
-    l = max(0, 1 - p_y + max_{c != y} p_c)
+    l = mean_k max(0, 1 - y p), y in {-1, 1} (0 is read as -1);
+    class indices y with (N, C) decision values: l = max(0, 1 - p_y + max_{c != y} p_c)
+
+    The multi-class form is Crammer-Singer's, as scikit-learn computes it.
 
     >>> hinge(np.array([0.3, 2.0]), np.array([1.0, 0.0]))
     array([0.7, 3. ])
@@ -251,10 +254,12 @@ def brier(
 ) -> np.ndarray:
     """Brier score per row (scikit-learn brier_score_loss).
 
-    binary (N,):  l = (p - y)^2, labels 0/1 or -1/1 (-1 is the negative class, as
-    scikit-learn's pos_label=1); with ``pos_label`` any two labels, y = [label = pos_label]
-    C classes (N, C), one-hot or index targets:  l = s * sum_c (p_c - y_c)^2,
-    s = 1/2 for C = 2 (so it equals the binary score) and 1 for C >= 3.
+    binary (N,): l = (p - y)^2;  C classes (N, C): l = s sum_c (p_c - y_c)^2, s = 1/2 if C = 2
+
+    Binary labels are 0/1 or -1/1 (-1 is the negative class, as scikit-learn's
+    pos_label=1); with ``pos_label`` any two labels, y = [label = pos_label]. C-class
+    targets are one-hot or indices; s = 1/2 for C = 2 makes it equal the binary score,
+    and s = 1 for C >= 3.
 
     >>> brier(np.array([0.8, 0.3]), np.array([1.0, -1.0]))  # doctest: +ELLIPSIS
     array([0.04, 0.09])
@@ -427,13 +432,13 @@ _BCE_PITFALLS = (
 
 
 def squared_hinge_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """l = mean(max(0, 1 - y p)^2): dl/dp = -2 y max(0, 1 - y p) / D."""
+    """dl/dp = -2 y max(0, 1 - y p) / D."""
     y = pm_one(targets)
     return -2.0 * y * np.maximum(0.0, 1.0 - y * predictions) / per_element(predictions)
 
 
 def soft_margin_grad(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """l = mean(log(1 + exp(-y x))): dl/dx = -y sigmoid(-y x) / D."""
+    """dl/dx = -y sigmoid(-y x) / D."""
     return -targets * sigmoid(-targets * predictions) / per_element(predictions)
 
 
@@ -478,7 +483,7 @@ def bce_with_logits_grad(
     pos_weight: Any = None,
     label_smoothing: float = 0.0,
 ) -> np.ndarray:
-    """l = -(w y log s(x) + (1 - y) log(1 - s(x))): dl/dx = (1 - y) s(x) - w y (1 - s(x))."""
+    """dl/dx = ((1 - y) s(x) - w y (1 - s(x))) / D, s the sigmoid."""
     y = targets * (1.0 - label_smoothing) + 0.5 * label_smoothing
     w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=np.float64)
     s = sigmoid(predictions)
@@ -497,7 +502,6 @@ LOSSES = (
         aliases=("binary_crossentropy", "binary_cross_entropy", "BCELoss", "log_loss"),
         family="classification",
         summary="Binary cross-entropy for binary or multi-label probabilities.",
-        formula="y' = y (1 - s) + s/2;  l = -mean_k [ w_k y' log p + (1 - y') log(1 - p) ]",
         inputs=BINARY_INPUTS,
         params=(_FROM_LOGITS, _POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce,
@@ -523,7 +527,6 @@ LOSSES = (
         aliases=("BCEWithLogitsLoss", "sigmoid_cross_entropy", "binary_crossentropy_from_logits"),
         family="classification",
         summary="Binary cross-entropy from logits, exact for logits of any size.",
-        formula="l = mean_k [ w_k y log(1 + exp(-x)) + (1 - y) log(1 + exp(x)) ]",
         inputs=LOGIT_INPUTS,
         params=(_POS_WEIGHT, _LABEL_SMOOTHING),
         fn=bce_with_logits,
@@ -549,8 +552,6 @@ LOSSES = (
         aliases=("binary_focal", "sigmoid_focal_loss", "binary_focal_crossentropy"),
         family="classification",
         summary="Binary focal loss: cross-entropy down-weighted on easy examples.",
-        formula="p_t = y p + (1-y)(1-p);  a_t = a y + (1-a)(1-y);  "
-        "l = mean_k a_t (1 - p_t)^gamma CE(p, y)",
         inputs=BINARY_INPUTS,
         params=(
             _FROM_LOGITS,
@@ -597,7 +598,6 @@ LOSSES = (
         aliases=("Hinge",),
         family="classification",
         summary="Hinge loss for -1/1 labels and real-valued scores (SVM).",
-        formula="l = mean_k max(0, 1 - y p)",
         inputs=(
             MARGIN_INPUTS[0],
             Input(
@@ -632,7 +632,6 @@ LOSSES = (
         aliases=("SquaredHinge",),
         family="classification",
         summary="Squared hinge loss for -1/1 labels.",
-        formula="l = mean_k max(0, 1 - y p)^2",
         inputs=MARGIN_INPUTS,
         fn=squared_hinge,
         grad=squared_hinge_grad,
@@ -648,7 +647,6 @@ LOSSES = (
         aliases=("SoftMarginLoss", "logistic"),
         family="classification",
         summary="Soft margin (logistic) loss for -1/1 labels.",
-        formula="l = mean_k log(1 + exp(-y x))",
         inputs=MARGIN_INPUTS,
         fn=soft_margin,
         grad=soft_margin_grad,
@@ -666,7 +664,6 @@ LOSSES = (
         aliases=("brier_score", "brier_score_loss"),
         family="classification",
         summary="Brier score: squared error of predicted probabilities.",
-        formula="binary: l = (p - y)^2;  C classes: l = s sum_c (p_c - y_c)^2, s = 1/2 if C = 2",
         inputs=(
             Input("predictions", ("N", "*D"), "probabilities, (N,) or (N, C) for C classes"),
             Input(

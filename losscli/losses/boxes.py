@@ -65,7 +65,7 @@ def diou(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def ciou(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Complete IoU loss per box (torchvision complete_box_iou_loss).
 
-    v = 4 / pi^2 (atan(w_t / h_t) - atan(w_p / h_p))^2;  a = v / (1 - IoU + v)
+    v = 4 / pi^2 (atan(w_t / h_t) - atan(w_p / h_p))^2;  a = v / (1 - IoU + v);
     l = 1 - IoU + rho^2 / c^2 + a v
 
     >>> ciou(np.array([[0.0, 0, 2, 1]]), np.array([[2.0, 0, 3, 1]]))  # doctest: +ELLIPSIS
@@ -140,7 +140,6 @@ LOSSES = (
         aliases=("generalized_box_iou_loss", "giou_loss"),
         family="boxes",
         summary="Generalized IoU loss for boxes: useful even when boxes do not overlap.",
-        formula="l = 1 - IoU + (|C| - |A u B|) / |C|, C the smallest enclosing box",
         inputs=BOX_INPUTS,
         fn=giou,
         reference=_ref_box("giou"),
@@ -155,7 +154,6 @@ LOSSES = (
         aliases=("distance_box_iou_loss", "diou_loss"),
         family="boxes",
         summary="Distance IoU loss: IoU plus the normalised distance of the centres.",
-        formula="l = 1 - IoU + rho^2 / c^2",
         inputs=BOX_INPUTS,
         fn=diou,
         reference=_ref_box("diou"),
@@ -171,7 +169,6 @@ LOSSES = (
         aliases=("complete_box_iou_loss", "ciou_loss"),
         family="boxes",
         summary="Complete IoU loss: DIoU plus an aspect-ratio consistency term.",
-        formula="l = 1 - IoU + rho^2 / c^2 + a v,  v = 4/pi^2 (atan(w_t/h_t) - atan(w_p/h_p))^2",
         inputs=BOX_INPUTS,
         fn=ciou,
         reference=_ref_box("ciou"),

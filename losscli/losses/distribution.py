@@ -370,7 +370,6 @@ LOSSES = (
         aliases=("kl", "kld", "KLDivLoss", "kl_divergence", "KLDivergence"),
         family="distribution",
         summary="Kullback-Leibler divergence KL(P || Q) of the target from the prediction.",
-        formula="l = sum_c P_c (log P_c - log Q_c), 0 log 0 = 0",
         inputs=DISTRIBUTION_INPUTS,
         params=(
             _LOG_INPUT,
@@ -429,7 +428,6 @@ LOSSES = (
         aliases=("jensen_shannon", "jsd"),
         family="distribution",
         summary="Jensen-Shannon divergence: symmetric, bounded by log 2.",
-        formula="M = (P + Q)/2;  l = KL(P || M)/2 + KL(Q || M)/2",
         inputs=pairwise_inputs(
             "predictions",
             "predicted distribution Q (probabilities)",
@@ -463,7 +461,6 @@ LOSSES = (
         aliases=("CosineSimilarity", "cosine"),
         family="distribution",
         summary="Negative cosine similarity: -1 for the same direction, 1 for opposite.",
-        formula="l = -sum_d (y / ||y||) (p / ||p||)",
         inputs=pairwise_inputs(
             "predictions", "predicted vectors, (N, D)", "targets", "target vectors, (N, D)"
         ),
@@ -482,7 +479,6 @@ LOSSES = (
         aliases=("CosineEmbeddingLoss",),
         family="metric_learning",
         summary="Cosine embedding loss for pairs labelled similar (1) or dissimilar (-1).",
-        formula="l = 1 - cos(x1, x2) if y = 1;  max(0, cos(x1, x2) - margin) if y = -1",
         inputs=(
             Input("x1", ("N", "D"), "first embeddings"),
             Input("x2", ("N", "D"), "second embeddings"),

@@ -31,8 +31,9 @@ def contrastive(
 ) -> np.ndarray:
     """Contrastive loss per pair (Hadsell, Chopra and LeCun 2006).
 
-    d = ||x1 - x2|| (or x1 itself when it holds distances)
-    l = (1 - y) d^2 / 2 + y max(0, margin - d)^2 / 2,   y = 0 similar, 1 dissimilar
+    d = ||x1 - x2||;  l = (1 - y) d^2 / 2 + y max(0, margin - d)^2 / 2, y = 0 similar, 1 dissimilar
+
+    d is x1 itself when x1 holds distances.
 
     >>> contrastive(np.array([0.5, 0.5]), np.array([0.0, 1.0]))
     array([0.125, 0.125])
@@ -55,6 +56,7 @@ def triplet(
     """Triplet margin loss per triplet (PyTorch TripletMarginLoss).
 
     d(a, b) = ||a - b + eps||_p;  l = max(0, d(a, pos) - d(a, neg) + margin)
+
     swap uses min(d(a, neg), d(pos, neg)) as the negative distance.
 
     >>> triplet(np.array([[0.0]]), np.array([[1.0]]), np.array([[3.0]]), eps=0.0)
@@ -162,7 +164,6 @@ LOSSES = (
         aliases=("contrastive_loss",),
         family="metric_learning",
         summary="Contrastive loss for pairs: pull similar pairs together, push others apart.",
-        formula="l = (1 - y) d^2 / 2 + y max(0, margin - d)^2 / 2",
         inputs=(
             Input("x1", ("N", "*D"), "first embeddings (N, D), or pair distances (N,) alone"),
             Input(
@@ -198,7 +199,6 @@ LOSSES = (
         aliases=("TripletMarginLoss", "triplet_margin", "triplet_margin_loss"),
         family="metric_learning",
         summary="Triplet margin loss: the anchor nearer the positive than the negative.",
-        formula="l = max(0, ||a - p + eps||_p - ||a - n + eps||_p + margin)",
         inputs=(
             Input("anchor", ("N", "D"), "anchor embeddings"),
             Input("positive", ("N", "D"), "embeddings of the same identity"),
@@ -222,7 +222,6 @@ LOSSES = (
         aliases=("MarginRankingLoss", "ranking"),
         family="metric_learning",
         summary="Margin ranking loss for pairs of scores that should be ordered.",
-        formula="l = max(0, -y (x1 - x2) + margin)",
         inputs=(
             Input("x1", ("N",), "scores of the first items"),
             Input("x2", ("N",), "scores of the second items"),
@@ -243,7 +242,6 @@ LOSSES = (
         aliases=("HingeEmbeddingLoss",),
         family="metric_learning",
         summary="Hinge embedding loss on distances labelled similar (1) or dissimilar (-1).",
-        formula="l = mean_d { x if y = 1;  max(0, margin - x) if y = -1 }",
         inputs=(
             Input("predictions", ("N", "*D"), "distances (e.g. L1 between embeddings)"),
             Input("targets", ("N", "*D"), "1 for similar, -1 for dissimilar"),

@@ -103,10 +103,13 @@ def cross_entropy(
 ) -> Rows:
     """Cross-entropy per row (PyTorch CrossEntropyLoss).
 
-    log p = log_softmax(x) over the classes (axis 1), or log of probabilities.
-    Index targets:  l = -(1 - s) w_y log p_y - (s / C) sum_c w_c log p_c   (0 if y ignored)
-    Probability targets:  l = -sum_c w_c (y_c (1 - s) + s / C) log p_c
-    mean = sum_i l_i / sum_i w_{y_i} over rows not ignored (index targets), as PyTorch.
+    index targets: l = -(1 - s) w_y log p_y - (s / C) sum_c w_c log p_c;
+    probability targets: l = -sum_c w_c (y_c (1 - s) + s / C) log p_c;
+    log p = log_softmax(x);  mean = sum_i l_i / sum_i w_{y_i}
+
+    log p is taken over the classes (axis 1), or is the log of probabilities. With index
+    targets a row whose y is ignore_index has l = 0 and is left out of the mean, as
+    PyTorch does.
 
     >>> cross_entropy(np.array([[0.0, 0.0]]), np.array([1])).values  # doctest: +ELLIPSIS
     array([0.6931...])
@@ -140,7 +143,9 @@ def nll(
 ) -> Rows:
     """Negative log-likelihood per row (PyTorch NLLLoss), from log-probabilities.
 
-    l = -w_y log p_y   (0 if y == ignore_index);  mean = sum_i l_i / sum_i w_{y_i}
+    l = -w_y log p_y;  mean = sum_i l_i / sum_i w_{y_i}
+
+    A row whose y is ignore_index has l = 0 and is left out of the mean.
 
     >>> nll(np.log(np.array([[0.25, 0.75]])), np.array([1])).values  # doctest: +ELLIPSIS
     array([0.2876...])
@@ -187,7 +192,9 @@ def categorical_crossentropy(
 ) -> np.ndarray:
     """Categorical cross-entropy per row (Keras CategoricalCrossentropy), classes last.
 
-    y' = y (1 - s) + s / C;  l = -sum_c y'_c log p_c   (log clamped at -100)
+    y' = y (1 - s) + s / C;  l = -sum_c y'_c log p_c
+
+    Each log is clamped at -100.
 
     >>> categorical_crossentropy(np.array([[0.2, 0.8]]), np.array([[0.0, 1.0]]))
     ... # doctest: +ELLIPSIS
@@ -215,8 +222,10 @@ def sparse_categorical_crossentropy(
 ) -> np.ndarray | Rows:
     """Sparse categorical cross-entropy per row (Keras), integer targets, classes last.
 
-    l = -log p_y   (log clamped at -100);  rows with y = ignore_class are left out of the
-    mean, as Keras masks them
+    l = -log p_y
+
+    Each log is clamped at -100; rows with y = ignore_class are left out of the mean, as
+    Keras masks them.
 
     >>> sparse_categorical_crossentropy(np.array([[0.2, 0.8]]), np.array([1]))
     ... # doctest: +ELLIPSIS
@@ -529,7 +538,8 @@ def multi_margin_grad(
     margin: float = 1.0,
     class_weights: Any = None,
 ) -> np.ndarray | None:
-    """l = (w_y / C) sum_{c != y} max(0, margin - x_y + x_c)^p."""
+    """With g_c = max(0, margin - x_y + x_c): dl/dx_c = (w_y / C) p g_c^(p - 1) [g_c > 0]
+    for c != y, and dl/dx_y is minus their sum."""
     if predictions.ndim != 2:
         return None
     n, classes = predictions.shape
@@ -561,7 +571,7 @@ def nll_grad(
     class_weights: Any = None,
     ignore_index: int = -100,
 ) -> np.ndarray | None:
-    """l = -w_y x_y: dl/dx = -w_y onehot(y) (0 for an ignored row)."""
+    """dl/dx = -w_y onehot(y) (0 for an ignored row)."""
     if predictions.ndim != 2 or targets.ndim != 1:
         return None
     classes = predictions.shape[1]
@@ -613,8 +623,6 @@ LOSSES = (
         aliases=("ce", "CrossEntropyLoss", "softmax_cross_entropy"),
         family="classification",
         summary="Multi-class cross-entropy from logits; index or probability targets.",
-        formula="l = -(1 - s) w_y log softmax(x)_y - (s/C) sum_c w_c log softmax(x)_c;  "
-        "mean = sum_i l_i / sum_i w_{y_i}",
         inputs=TORCH_INPUTS,
         params=(_FROM_LOGITS_TRUE, _CLASS_WEIGHTS, _IGNORE_INDEX, _LABEL_SMOOTHING),
         fn=cross_entropy,
@@ -650,7 +658,6 @@ LOSSES = (
         aliases=("NLLLoss", "nll_loss", "negative_log_likelihood"),
         family="classification",
         summary="Negative log-likelihood of log-probabilities and class indices.",
-        formula="l = -w_y log p_y;  mean = sum_i l_i / sum_i w_{y_i}",
         inputs=(
             Input("predictions", ("N", "C", "*D"), "log-probabilities, classes on axis 1"),
             Input("targets", ("N", "*D"), "class indices", kind="label"),
@@ -674,7 +681,6 @@ LOSSES = (
         aliases=("CategoricalCrossentropy", "cce"),
         family="classification",
         summary="Cross-entropy of probabilities against one-hot or soft labels (classes last).",
-        formula="y' = y (1 - s) + s / C;  l = -sum_c y'_c log p_c",
         inputs=KERAS_INPUTS,
         params=(_FROM_LOGITS_FALSE, _LABEL_SMOOTHING),
         fn=categorical_crossentropy,
@@ -704,7 +710,6 @@ LOSSES = (
         aliases=("SparseCategoricalCrossentropy", "scce"),
         family="classification",
         summary="Cross-entropy of probabilities against integer class labels (classes last).",
-        formula="l = -log p_y",
         inputs=(
             Input("predictions", ("N", "*D", "C"), "probabilities (or logits), (N, C)"),
             Input("targets", ("N", "*D"), "class indices", kind="label"),
@@ -742,7 +747,6 @@ LOSSES = (
         aliases=("CategoricalFocalCrossentropy", "categorical_focal_crossentropy"),
         family="classification",
         summary="Multi-class focal loss: cross-entropy down-weighted on confident classes.",
-        formula="y' = y (1 - s) + s / C;  l = -sum_c a_c (1 - p_c)^gamma y'_c log p_c",
         inputs=KERAS_INPUTS,
         params=(
             Param("alpha", "floats", (0.25,), "weight, one value or one per class", low=0.0),
@@ -773,7 +777,6 @@ LOSSES = (
         aliases=("MultiMarginLoss", "multiclass_hinge"),
         family="classification",
         summary="Multi-class hinge loss (Weston-Watkins style, averaged over classes).",
-        formula="l = (w_y / C) sum_{c != y} max(0, margin - x_y + x_c)^p",
         inputs=(
             Input("predictions", ("N", "C"), "class scores"),
             Input("targets", ("N",), "class indices", kind="label"),
@@ -798,7 +801,6 @@ LOSSES = (
         aliases=("CategoricalHinge",),
         family="classification",
         summary="Categorical hinge: best wrong score against the true score, with margin 1.",
-        formula="l = max(0, max_c (1 - y_c) p_c - sum_c y_c p_c + 1)",
         inputs=(
             Input("predictions", ("N", "*D", "C"), "class scores, classes last"),
             Input("targets", ("N", "*D", "C"), "one-hot labels"),
@@ -816,7 +818,6 @@ LOSSES = (
         aliases=("poly_loss", "poly1_cross_entropy", "poly_loss_cross_entropy"),
         family="classification",
         summary="Poly-1 loss: cross-entropy plus epsilon (1 - p_t).",
-        formula="l = CE(softmax(x), y) + epsilon sum_c y_c (1 - p_c)",
         inputs=(
             Input("predictions", ("N", "C"), "logits"),
             Input(

@@ -43,8 +43,8 @@ def poisson_nll(
 ) -> np.ndarray:
     """Poisson negative log-likelihood per row (PyTorch PoissonNLLLoss).
 
-    log_input:  l = mean_d exp(x) - y x
-    otherwise:  l = mean_d x - y log(x + eps)
+    log_input: l = mean_d exp(x) - y x;  otherwise: l = mean_d x - y log(x + eps)
+
     full adds Stirling's log(y!) ~ y log y - y + log(2 pi y) / 2 where y > 1.
 
     >>> poisson_nll(np.array([0.0]), np.array([2.0]))
@@ -106,7 +106,7 @@ def _gaussian_elements(
 def tweedie(predictions: np.ndarray, targets: np.ndarray, *, power: float = 0.0) -> np.ndarray:
     """Tweedie deviance per row (scikit-learn mean_tweedie_deviance).
 
-    power 0: (y - mu)^2;  1: 2 (y log(y / mu) - y + mu);  2: 2 (log(mu / y) + y / mu - 1)
+    power 0: (y - mu)^2;  1: 2 (y log(y / mu) - y + mu);  2: 2 (log(mu / y) + y / mu - 1);
     other:  2 (max(y, 0)^(2-p) / ((1-p)(2-p)) - y mu^(1-p) / (1-p) + mu^(2-p) / (2-p))
 
     >>> tweedie(np.array([2.0]), np.array([1.0]), power=1.0)  # doctest: +ELLIPSIS
@@ -281,7 +281,6 @@ LOSSES = (
         aliases=("PoissonNLLLoss", "poisson_nll_loss"),
         family="probabilistic",
         summary="Poisson negative log-likelihood; predictions are log-rates by default.",
-        formula="log_input: l = mean_d exp(x) - y x;  else l = mean_d x - y log(x + eps)",
         inputs=COUNT_INPUTS,
         params=(
             Param("log_input", "bool", True, "predictions are log-rates (else rates)"),
@@ -308,7 +307,6 @@ LOSSES = (
         aliases=("Poisson",),
         family="probabilistic",
         summary="Poisson loss of predicted rates (Keras).",
-        formula="l = mean_d p - y log(p + 1e-7)",
         inputs=pairwise_inputs(
             "predictions", "predicted rates (> 0)", "targets", "observed counts, same shape"
         ),
@@ -327,7 +325,6 @@ LOSSES = (
         aliases=("GaussianNLLLoss", "gaussian_nll_loss", "heteroscedastic"),
         family="probabilistic",
         summary="Gaussian negative log-likelihood with predicted variances.",
-        formula="v = max(var, eps);  l = mean_d (log v + (p - y)^2 / v) / 2",
         inputs=(
             *REGRESSION_INPUTS,
             Input(
@@ -373,8 +370,6 @@ LOSSES = (
         aliases=("tweedie_deviance", "mean_tweedie_deviance"),
         family="probabilistic",
         summary="Tweedie deviance: squared error, Poisson, gamma and compound models.",
-        formula="p=0: (y-mu)^2;  p=1: 2(y log(y/mu) - y + mu);  p=2: 2(log(mu/y) + y/mu - 1);  "
-        "else 2(y^(2-p)/((1-p)(2-p)) - y mu^(1-p)/(1-p) + mu^(2-p)/(2-p))",
         inputs=pairwise_inputs(
             "predictions", "predicted means mu", "targets", "observed values, same shape"
         ),
@@ -401,7 +396,6 @@ LOSSES = (
         aliases=("mean_poisson_deviance",),
         family="probabilistic",
         summary="Poisson deviance of predicted means: Tweedie deviance with power 1.",
-        formula="l = 2 (y log(y/mu) - y + mu), 0 log 0 = 0",
         inputs=pairwise_inputs(
             "predictions", "predicted means mu > 0", "targets", "observed counts >= 0"
         ),
@@ -420,7 +414,6 @@ LOSSES = (
         aliases=("mean_gamma_deviance",),
         family="probabilistic",
         summary="Gamma deviance of predicted means: Tweedie deviance with power 2.",
-        formula="l = 2 (log(mu/y) + y/mu - 1)",
         inputs=pairwise_inputs(
             "predictions", "predicted means mu > 0", "targets", "observed values > 0"
         ),

@@ -131,7 +131,7 @@ def smooth_l1(predictions: np.ndarray, targets: np.ndarray, *, beta: float = 1.0
 def log_cosh(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Log-cosh loss per row (Keras LogCosh), finite for any finite residual.
 
-    x = p - y;  l = mean_d log(cosh(x))
+    l = mean_d log(cosh(p - y))
 
     Evaluated as log1p(2 sinh(x/2)^2) for |x| < 20 (exact near 0) and as
     |x| - log 2 + log1p(exp(-2|x|)) beyond, where cosh itself would overflow past 710.
@@ -285,7 +285,6 @@ LOSSES = (
         aliases=("l2", "mean_squared_error", "MSELoss"),
         family="regression",
         summary="Mean squared error.",
-        formula="l = mean_d (p - y)^2",
         inputs=REGRESSION_INPUTS,
         fn=mse,
         grad=mse_grad,
@@ -307,7 +306,6 @@ LOSSES = (
         aliases=("l1", "mean_absolute_error", "L1Loss"),
         family="regression",
         summary="Mean absolute error.",
-        formula="l = mean_d |p - y|",
         inputs=REGRESSION_INPUTS,
         fn=mae,
         grad=mae_grad,
@@ -359,7 +357,6 @@ LOSSES = (
         aliases=("mean_absolute_percentage_error",),
         family="regression",
         summary="Mean absolute percentage error, in percent.",
-        formula="l = 100 * mean_d |y - p| / max(|y|, 1e-7)",
         inputs=REGRESSION_INPUTS,
         fn=mape,
         grad=mape_grad,
@@ -411,7 +408,6 @@ LOSSES = (
         aliases=("mean_squared_logarithmic_error",),
         family="regression",
         summary="Mean squared logarithmic error.",
-        formula="l = mean_d (log(1 + max(p, 1e-7)) - log(1 + max(y, 1e-7)))^2",
         inputs=REGRESSION_INPUTS,
         fn=msle,
         grad=msle_grad,
@@ -453,9 +449,6 @@ LOSSES = (
         aliases=("huber_loss", "HuberLoss"),
         family="regression",
         summary="Huber loss: quadratic for small errors, linear beyond delta.",
-        formula=(
-            "r = |p - y|;  l = mean_d { 0.5 r^2 if r <= delta; delta (r - 0.5 delta) otherwise }"
-        ),
         inputs=REGRESSION_INPUTS,
         params=(
             Param(
@@ -489,7 +482,6 @@ LOSSES = (
         aliases=("smoothl1", "SmoothL1Loss"),
         family="regression",
         summary="Smooth L1 loss: huber divided by beta (PyTorch's bounding-box loss).",
-        formula="r = |p - y|;  l = mean_d { 0.5 r^2 / beta if r < beta; r - 0.5 beta otherwise }",
         inputs=REGRESSION_INPUTS,
         params=(
             Param(
@@ -519,7 +511,6 @@ LOSSES = (
         aliases=("logcosh",),
         family="regression",
         summary="Log-cosh loss: about x^2/2 near zero, |x| - log 2 far out.",
-        formula="l = mean_d log(cosh(p - y))",
         inputs=REGRESSION_INPUTS,
         fn=log_cosh,
         grad=log_cosh_grad,
@@ -539,7 +530,6 @@ LOSSES = (
         aliases=("quantile", "quantile_loss", "mean_pinball_loss"),
         family="regression",
         summary="Pinball (quantile) loss for a predicted alpha-quantile.",
-        formula="e = y - p;  l = mean_d { alpha e if e >= 0; (alpha - 1) e otherwise }",
         inputs=REGRESSION_INPUTS,
         params=(Param("alpha", "float", 0.5, "the quantile being predicted", low=0.0, high=1.0),),
         fn=pinball,

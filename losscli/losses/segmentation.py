@@ -92,7 +92,7 @@ def tversky(
 ) -> np.ndarray:
     """Tversky loss per row (Salehi et al. 2017); alpha = beta = 0.5 is Dice.
 
-    TP = sum p y, FP = sum p (1 - y), FN = sum (1 - p) y
+    TP = sum p y, FP = sum p (1 - y), FN = sum (1 - p) y;
     l = 1 - mean_k (TP + smooth) / (TP + alpha FP + beta FN + smooth)
 
     >>> tversky(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]), smooth=0.0)
@@ -206,7 +206,6 @@ LOSSES = (
         aliases=("dice_loss", "Dice", "soft_dice", "f1_loss"),
         family="segmentation",
         summary="Soft Dice loss: one minus the overlap score 2|X n Y| / (|X| + |Y|).",
-        formula="l = 1 - (2 sum p y + smooth) / (sum p + sum y + smooth)",
         inputs=OVERLAP_INPUTS,
         params=(_SMOOTH, _FROM_LOGITS),
         fn=dice,
@@ -229,7 +228,6 @@ LOSSES = (
         aliases=("jaccard", "iou_loss", "jaccard_loss", "soft_iou"),
         family="segmentation",
         summary="Soft IoU (Jaccard) loss: one minus intersection over union.",
-        formula="l = 1 - (sum p y + smooth) / (sum p + sum y - sum p y + smooth)",
         inputs=OVERLAP_INPUTS,
         params=(_SMOOTH, _FROM_LOGITS),
         fn=iou,
@@ -246,7 +244,6 @@ LOSSES = (
         aliases=("Tversky", "tversky_loss"),
         family="segmentation",
         summary="Tversky loss: Dice with separate weights on false positives and negatives.",
-        formula="l = 1 - (TP + smooth) / (TP + alpha FP + beta FN + smooth)",
         inputs=OVERLAP_INPUTS,
         params=(
             Param("alpha", "float", 0.5, "weight of false positives", low=0.0),

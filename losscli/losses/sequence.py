@@ -31,8 +31,10 @@ def ctc(
 ) -> Rows:
     """Connectionist temporal classification loss per sequence (PyTorch CTCLoss).
 
-    l_i = -log sum over alignments a of target i, sum_t log_probs[t, i, a_t]
-    mean = mean_i l_i / max(target_length_i, 1), as PyTorch's reduction='mean'.
+    l_i = -log sum_{alignments a of y_i} prod_t p_t(a_t);
+    mean = mean_i l_i / max(target_length_i, 1)
+
+    The mean is PyTorch's reduction='mean'.
 
     log_probs arrive with the batch first here, (N, T, C); targets are (N, S), padded.
 
@@ -178,8 +180,6 @@ LOSSES = (
         aliases=("CTCLoss", "ctc_loss", "connectionist_temporal_classification"),
         family="sequence",
         summary="Connectionist temporal classification loss for unaligned label sequences.",
-        formula="l_i = -log sum_{alignments a of y_i} prod_t p_t(a_t);  "
-        "mean = mean_i l_i / target_length_i",
         inputs=(
             Input(
                 "log_probs",
