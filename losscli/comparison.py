@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError, option
-from losscli.evaluate import evaluate_sources
+from losscli.evaluate import evaluate, open_sources
 from losscli.pipeline import labels
 from losscli.pipeline.exact_sum import exact_weighted_sum
 from losscli.pipeline.resample import (
@@ -25,7 +25,6 @@ from losscli.pipeline.resample import (
     replicates,
     weighted_total,
 )
-from losscli.pipeline.sources import open_sources
 from losscli.records import field, record, replace
 from losscli.requests import Options, Request, check_requests, is_weighted_sum, sum_name
 
@@ -129,7 +128,7 @@ def compare(
         check_requests(requests, options)
         sources = open_sources(list(others), options)
         runs = [
-            evaluate_sources(requests, sources, model_options, keep_rows=True)
+            evaluate(requests, sources, model_options, keep_rows=True)
             for model_options in per_model
         ]
         shown = sources.tables[0].display
@@ -139,9 +138,7 @@ def compare(
         sources = open_sources([model_a, model_b, *others], options)
         table_a, table_b, *rest = sources.tables
         runs = [
-            evaluate_sources(
-                requests, replace(sources, tables=[table, *rest]), options, keep_rows=True
-            )
+            evaluate(requests, replace(sources, tables=[table, *rest]), options, keep_rows=True)
             for table in (table_a, table_b)
         ]
         names = [_name_of(model_a, table_a.display), _name_of(model_b, table_b.display)]

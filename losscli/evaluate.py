@@ -16,12 +16,12 @@ from losscli.pipeline.sources import Sources, open_sources
 from losscli.records import replace
 from losscli.requests import Options, Request, check_requests
 
-__all__ = ["Evaluation", "Options", "Request", "Result", "evaluate", "evaluate_sources"]
+__all__ = ["Evaluation", "Options", "Request", "Result", "Sources", "evaluate", "open_sources"]
 
 
 def evaluate(
     requests: Sequence[Request],
-    inputs: Sequence[Any],
+    inputs: Sequence[Any] | Sources,
     options: Options | None = None,
     *,
     keep_rows: bool = False,
@@ -29,6 +29,10 @@ def evaluate(
     observe: RowSink | None = None,
 ) -> Evaluation:
     """Compute every requested loss on ``inputs`` (paths, '-', or in-memory objects).
+
+    ``inputs`` may also be ``Sources`` opened once with ``open_sources`` and read again
+    (a plot's second pass, a comparison's second model); their notes are then the
+    opener's to report, and the results carry only the run's own warnings.
 
     Per-row values (``reduction="none"``) go to ``rows_to`` chunk by chunk when it is
     given (the results then carry no ``values``); otherwise they are kept in the results.
@@ -39,7 +43,8 @@ def evaluate(
     options = options or Options()
     check_requests(requests, options)
     if options.engine != "local":
-        if keep_rows or rows_to is not None or observe is not None:
+        one_process = keep_rows or rows_to is not None or observe is not None
+        if one_process or isinstance(inputs, Sources):
             raise UsageError(
                 f"{option('engine', 'dask')} computes reduced values; this command needs "
                 "every row in one process"
@@ -47,24 +52,11 @@ def evaluate(
         from losscli.engines import engine
 
         return engine(options.engine)(requests, inputs, options)
+    if isinstance(inputs, Sources):
+        return read(requests, inputs, options, keep_rows, rows_to, observe).finish()
     sources = open_sources(inputs, options)
-    evaluation = evaluate_sources(
-        requests, sources, options, keep_rows=keep_rows, rows_to=rows_to, observe=observe
-    )
+    evaluation = read(requests, sources, options, keep_rows, rows_to, observe).finish()
     return replace(evaluation, warnings=[*sources.notes, *evaluation.warnings])
-
-
-def evaluate_sources(
-    requests: Sequence[Request],
-    sources: Sources,
-    options: Options,
-    *,
-    keep_rows: bool = False,
-    rows_to: RowSink | None = None,
-    observe: RowSink | None = None,
-) -> Evaluation:
-    """The loop over aligned chunks of already opened sources."""
-    return read(requests, sources, options, keep_rows, rows_to, observe).finish()
 
 
 def evaluate_arrays(

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from losscli.catalogue import default_registry
-from losscli.evaluate import evaluate_sources
+from losscli.evaluate import evaluate, open_sources
 from losscli.pipeline.exact_sum import ExactSums, exact_sum
-from losscli.pipeline.sources import open_sources
 from losscli.plots.figure import Figure, Series
 from losscli.requests import Options, check_requests, resolve_requests
 
@@ -71,7 +70,7 @@ def calibration_figure(
     requests = resolve_requests(spec, params, default_registry())
     check_requests(requests, options)
     collected = _Bins(bins)
-    evaluation = evaluate_sources(requests, sources, options, observe=collected)
+    evaluation = evaluate(requests, sources, options, observe=collected)
     used = collected.count > 0
     sums = collected.confidence_sums
     bins_used = np.flatnonzero(used).tolist()

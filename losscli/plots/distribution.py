@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, UsageError
-from losscli.evaluate import evaluate_sources
-from losscli.pipeline.sources import open_sources
+from losscli.evaluate import evaluate, open_sources
 from losscli.plots.figure import Figure, Mark, Series
 from losscli.records import replace
 from losscli.requests import Options, Request, check_requests
@@ -107,7 +106,7 @@ def distribution_figure(
     check_requests(requests, options)
     sources = open_sources(inputs, options)
     span = _Range()
-    first = evaluate_sources(requests, sources, options, observe=span)
+    first = evaluate(requests, sources, options, observe=span)
     result = first.results[0]
     if span.count == 0:
         raise InputError(f"{result.loss}: no finite per-row value to draw")
@@ -116,7 +115,7 @@ def distribution_figure(
         raise UsageError(f"--log: every value of {result.loss} is 0 or negative; draw it without")
     edges = _edges(low, span.high, bins, log)
     counts = _Counts(edges, _edges(low, span.high, FINE_BINS, log))
-    evaluate_sources(requests, sources, replace(options, worst=0), observe=counts)
+    evaluate(requests, sources, replace(options, worst=0), observe=counts)
     marks = [Mark("mean", float(result.value or 0.0))]
     marks += [Mark(f"p{round(q * 100)}", counts.quantile(q)) for q in QUANTILES]
     marks.append(Mark("max", span.high))

@@ -16,9 +16,8 @@ import numpy as np
 
 from losscli.catalogue import default_registry
 from losscli.errors import InputError
-from losscli.evaluate import evaluate_sources
+from losscli.evaluate import evaluate, open_sources
 from losscli.pipeline.exact_sum import ExactSums
-from losscli.pipeline.sources import open_sources
 from losscli.plots.figure import Figure, Series
 from losscli.requests import Options, check_requests, resolve_requests
 
@@ -83,7 +82,7 @@ def residual_figures(
     requests = resolve_requests("mse", (), default_registry())
     check_requests(requests, options)
     ranges = _Ranges()
-    first = evaluate_sources(requests, sources, options, observe=ranges)
+    first = evaluate(requests, sources, options, observe=ranges)
     if ranges.n == 0:
         raise InputError("no rows to draw")
     low, high = ranges.r_low, ranges.r_high
@@ -93,7 +92,7 @@ def residual_figures(
     dense = ranges.n > points
     grid = np.linspace(ranges.low, ranges.high, bins + 1) if dense else None
     second = _Points(edges, grid)
-    evaluate_sources(requests, sources, options, observe=second)
+    evaluate(requests, sources, options, observe=second)
     notes = [*sources.notes, *first.warnings]
     diagonal = [ranges.low, ranges.high]
     if second.density is not None and grid is not None:
