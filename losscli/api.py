@@ -75,6 +75,15 @@ def _inputs(
     return list(inputs), weights, picks
 
 
+def _check_out(out: Any, reads: Sequence[Any]) -> None:
+    """``out=``: a path, and never one of the inputs (checked before anything is read)."""
+    from losscli.output_guard import check_outputs
+
+    if not isinstance(out, (str, os.PathLike)):
+        raise UsageError(f"out= takes a file path; got {type(out).__name__}")
+    check_outputs([("out", out)], reads)
+
+
 def _requests(
     loss: LossNames | LossSpec,
     params: Mapping[str, Any] | None,
@@ -148,6 +157,7 @@ def compute(
         scheduler=scheduler,
     )
     if out is not None:
+        _check_out(out, [*sources, weights])
         evaluation = _export(requests, sources, options, os.fspath(out))
     else:
         from losscli.evaluate import evaluate
@@ -338,6 +348,7 @@ def grad(
     from losscli.render.export import export_gradients
     from losscli.render.rows import format_of
 
+    _check_out(out, sources)
     path = os.fspath(out)
     evaluation, notes, summary = export_gradients(requests, sources, options, format_of(path), path)
     _warn([*evaluation.warnings, *notes])

@@ -42,6 +42,7 @@ class Opt:
     multiple: bool = False
     hidden_flags: tuple[str, ...] = ()  # old spellings, still accepted, not shown in --help
     spelled: str | None = None  # how messages spell the flag, when not the long one
+    path: str = ""  # "read": names a file the run reads; "write": a file it writes
 
     @property
     def flag(self) -> str:
@@ -91,6 +92,7 @@ OPTIONS: dict[str, Opt] = _table(
         python=("compute", "check", "compare"),
         toml=("check", "task"),
         metavar="FILE",
+        path="read",
     ),
     Opt(
         "nan",
@@ -149,6 +151,7 @@ OPTIONS: dict[str, Opt] = _table(
         python=(*_EVAL_API, "get", "list_losses"),
         metavar="FILE.py",
         multiple=True,
+        path="read",
     ),
     Opt(
         "convention",
@@ -264,6 +267,7 @@ OPTIONS: dict[str, Opt] = _table(
         commands=("compute", "grad", "curve", *PLOTS),
         python=("compute", "grad"),
         metavar="FILE",
+        path="write",
     ),
     Opt(
         "output",
@@ -339,6 +343,7 @@ OPTIONS: dict[str, Opt] = _table(
         python=("check",),
         toml=("checks",),
         metavar="FILE.json",
+        path="read",
     ),
     Opt(
         "update_baseline",
@@ -385,6 +390,7 @@ OPTIONS: dict[str, Opt] = _table(
         "Also write a JUnit XML report here.",
         commands=("check", "curve"),
         metavar="FILE",
+        path="write",
     ),
     Opt(
         "markdown",
@@ -392,6 +398,7 @@ OPTIONS: dict[str, Opt] = _table(
         "Also write a Markdown report here.",
         commands=("check", "curve"),
         metavar="FILE",
+        path="write",
     ),
 )
 

@@ -32,6 +32,52 @@ def unregister(path: str) -> None:
         _MADE.remove(path)
 
 
+STALE_AFTER = 3600.0  # seconds after which a temporary file of unknown owner is stale
+
+
+def beside(path: str, tag: str) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder (a rename then replaces ``path`` in one
+    step), named ``.TAG-PID-XXXX`` and removed when the run ends. Files of the same tag that
+    a killed run left (their process is gone) are removed first. Returns (fd, path)."""
+    import tempfile
+
+    folder = os.path.dirname(path) or "."
+    sweep(folder, tag)
+    watch_signals()
+    handle, made = tempfile.mkstemp(prefix=f".{tag}-{os.getpid()}-", dir=folder)
+    register(made)
+    return handle, made
+
+
+def sweep(folder: str, tag: str) -> None:
+    """Remove the ``.TAG-PID-*`` files in ``folder`` whose process has ended (or, when no
+    process is named, that are older than an hour)."""
+    prefix = f".{tag}-"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        owner = name[len(prefix) :].split("-", 1)[0]
+        with contextlib.suppress(OSError):
+            if owner.isdigit() and int(owner) != os.getpid():
+                if _ended(int(owner)):
+                    os.unlink(path)
+            elif not owner.isdigit() and time.time() - os.stat(path).st_mtime > STALE_AFTER:
+                os.unlink(path)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
+
+
 KEEP_FREE = 1 << 30  # what spooling stdin leaves free on the temporary folder's disk
 CHECK_EVERY = 256 << 20  # bytes spooled between two looks at the free space
 _BLOCK = 1 << 20

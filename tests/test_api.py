@@ -222,7 +222,7 @@ def test_a_plugin_formula_is_read_from_its_docstring(run, tmp_path):
         "import numpy as np\nimport losscli\n\n"
         "@losscli.loss(name='abs_cubed', summary='|p - y|^3')\n"
         "def abs_cubed(predictions, targets):\n"
-        "    \"\"\"Cubed error.\n\n    l = |p -\n        y|^3\n\n    More words.\"\"\"\n"
+        '    """Cubed error.\n\n    l = |p -\n        y|^3\n\n    More words."""\n'
         "    return np.abs(predictions - targets) ** 3\n\n"
         "@losscli.loss(name='bare', summary='no formula anywhere')\n"
         "def bare(predictions, targets):\n"

@@ -93,7 +93,7 @@ def test_no_folder_imports_one_that_imports_it_back():
 
 
 # Each layer may import only what is listed for it (and the ground: errors, records, spec,
-# options, progress, tempfiles, formats, config).
+# options, progress, tempfiles, formats, config, output_guard).
 GROUND = {
     "losscli.errors",
     "losscli.records",
@@ -103,6 +103,7 @@ GROUND = {
     "losscli.tempfiles",
     "losscli.formats",
     "losscli.config",
+    "losscli.output_guard",
 }
 NEVER = {
     "losscli.readers": {"losscli.pipeline", "losscli.evaluate", "losscli.engines"},

@@ -466,3 +466,74 @@ def test_sigterm_leaves_no_spooled_stdin_behind(tmp_path):
     assert process.wait(timeout=20) == -signal.SIGTERM
     process.stdin.close()
     assert not list(spool.glob("losscli-stdin-*"))
+
+
+def test_a_glob_never_takes_a_column_another_input_names(run, tmp_path):
+    from conftest import write_csv
+
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(30, 10))
+    labels = rng.integers(0, 10, 30)
+    columns = {f"l{c}": logits[:, c] for c in range(10)} | {"label": labels}
+    write_csv(tmp_path / "f.csv", columns)
+    # by hand: the mean of logsumexp(x) - x_y, the 10 logits alone
+    top = logits.max(axis=1)
+    lse = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+    expected = float(np.mean(lse - logits[np.arange(30), labels]))
+    result = run(
+        "compute",
+        "cross_entropy",
+        tmp_path / "f.csv",
+        "--col",
+        "predictions=l*",
+        "--col",
+        "targets=label",
+        "-o",
+        "json",
+    )
+    assert result.code == 0, result.stderr
+    assert result.value() == pytest.approx(expected, rel=1e-12)
+    assert "--col predictions=l* leaves out label: another input names it" in result.stderr
+
+
+def test_nll_refuses_rows_that_are_not_log_probabilities(run, tmp_path):
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(8, 3))
+    np.save(tmp_path / "x.npy", logits)
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, 8))
+    result = run("compute", "nll", tmp_path / "x.npy", tmp_path / "y.npy")
+    assert result.code == 2 and result.stdout == ""
+    assert "exponentials do not sum to 1" in result.stderr and "cross_entropy" in result.stderr
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.save(tmp_path / "lp.npy", np.round(log_p, 4))  # printed to 4 decimals: still accepted
+    assert run("compute", "nll", tmp_path / "lp.npy", tmp_path / "y.npy").code == 0
+    # PyTorch's NLLLoss takes any numbers: under its convention, its number and a warning
+    torch = run("compute", "nll", tmp_path / "x.npy", tmp_path / "y.npy", "--convention", "torch")
+    assert torch.code == 0 and "taken as PyTorch's NLLLoss takes them" in torch.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert torch.value() == pytest.approx(-np.mean(logits[np.arange(8), y]), rel=1e-12)
+
+
+def test_nll_under_the_torch_convention_sums_every_position_as_pytorch(run, tmp_path):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4, 3, 5))
+    log_p = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    y = rng.integers(0, 3, (4, 5))
+    np.save(tmp_path / "lp.npy", log_p)
+    np.save(tmp_path / "y.npy", y)
+    picked = np.take_along_axis(log_p, y[:, None, :], axis=1)[:, 0, :]
+    # torch.nn.NLLLoss(reduction='sum'): every (n, d) position once; 'none': each of them
+    args = ("compute", "nll", tmp_path / "lp.npy", tmp_path / "y.npy", "--convention", "torch")
+    assert run(*args, "--reduction", "sum").value() == pytest.approx(-picked.sum(), rel=1e-12)
+    assert run(*args, "--reduction", "mean").value() == pytest.approx(-picked.mean(), rel=1e-12)
+    same = run(
+        "compute",
+        "cross_entropy",
+        tmp_path / "lp.npy",
+        tmp_path / "y.npy",
+        "--convention",
+        "torch",
+        "--reduction",
+        "sum",
+    )
+    assert same.value() == pytest.approx(-picked.sum(), rel=1e-12)

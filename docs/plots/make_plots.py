@@ -33,8 +33,6 @@ def main() -> None:
         out = ROOT / "docs" / "plots" / f"{args[2]}.png"
         command = [sys.executable, "-m", "losscli", *args[1:], "--out", str(out)]
         subprocess.run(command, cwd=ROOT, check=True)
-        if args[2] == "residuals":  # two figures: residuals-1.png, residuals-2.png
-            continue
 
 
 if __name__ == "__main__":

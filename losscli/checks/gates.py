@@ -165,16 +165,29 @@ class CheckRun:
         }
 
 
+def read_paths(checks: Sequence[CheckSpec]) -> list[Any]:
+    """What the checks read: their inputs and weights files."""
+    return [p for c in checks for p in [*c.inputs, c.options.weights] if p is not None]
+
+
 def run_checks(
     checks: Sequence[CheckSpec],
     baseline_path: str | None = None,
     update_baseline: bool = False,
+    reports: Sequence[tuple[str, str | None]] = (),
 ) -> CheckRun:
     """Evaluate every check and judge its values. With ``update_baseline`` the values are
     not compared (the caller writes them to ``baseline_path`` after its other reports, with
-    ``render.baseline_file.write_baseline``)."""
+    ``render.baseline_file.write_baseline``). ``reports`` are the (option, path) files the
+    caller will write: none of them, nor the baseline to update, may be a file the checks
+    read (refused before anything is read)."""
+    from losscli.output_guard import check_outputs
+
     if update_baseline and not baseline_path:
         raise UsageError(f"{flag('update_baseline')} needs {option('baseline', 'FILE.json')}")
+    written = [*reports, *([("baseline", baseline_path)] if update_baseline else [])]
+    read = [*read_paths(checks), *([baseline_path] if not update_baseline else [])]
+    check_outputs(written, [r for r in read if r is not None])
     for check in checks:
         if check.limits.any() or baseline_path:
             continue

@@ -9,7 +9,7 @@ import click
 
 from losscli.cli.command import command
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import output_format, pairs, table_options
+from losscli.cli.options import READ, output_format, pairs, table_options
 from losscli.cli.shared import Console, evaluation_options, registry, requests
 from losscli.options import OPTIONS, for_command
 
@@ -40,11 +40,12 @@ CHECK_DEFINING = tuple(
 
 @command()
 @click.argument("losses", required=False, metavar="[LOSS[,LOSS...]", shell_complete=complete_losses)
-@click.argument("inputs", nargs=-1, metavar="INPUT...]")
+@click.argument("inputs", nargs=-1, metavar="INPUT...]", type=READ)
 @table_options("check")
 @click.option(
     "--config",
     metavar="FILE",
+    type=READ,
     help="The checks file. Default: losscli.toml, else pyproject.toml [tool.losscli], "
     "in this directory or the nearest parent.",
 )
@@ -139,7 +140,12 @@ def check(
                 spec = replace(spec, options=replace(spec.options, **where))
             checks.append(replace(spec, limits=limits))
         baseline = baseline or loaded.baseline
-    run = gates.run_checks(checks, baseline, update_baseline)
+    reports: list[tuple[str, str | None]] = [("junit_xml", junit_xml), ("markdown", markdown)]
+    if not losses:  # the checks file found is read too
+        from losscli.output_guard import check_outputs
+
+        check_outputs(reports, [str(path)])
+    run = gates.run_checks(checks, baseline, update_baseline, reports)
     console.warn(run.warnings)
     from losscli.render.gate_report import publish
     from losscli.render.verdicts import gate_report, write_json, write_table

@@ -9,13 +9,13 @@ import click
 
 from losscli.cli.command import command
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import output_format, table_options
+from losscli.cli.options import READ, output_format, table_options
 from losscli.cli.shared import Console, evaluation_options, requests
 
 
 @command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
-@click.argument("files", nargs=-1, required=True, metavar="PREDS_A PREDS_B TARGETS...")
+@click.argument("files", nargs=-1, required=True, metavar="PREDS_A PREDS_B TARGETS...", type=READ)
 @table_options("compare")
 @click.option(
     "--fail-if-worse",

@@ -10,7 +10,7 @@ import click
 
 from losscli.cli.command import command
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import output_format, table_options
+from losscli.cli.options import READ, output_format, table_options
 from losscli.cli.shared import Console, evaluation_options, requests
 
 
@@ -21,11 +21,12 @@ from losscli.cli.shared import Console, evaluation_options, requests
     metavar="LOSS[,LOSS...]|'W*LOSS + W*LOSS'",
     shell_complete=complete_losses,
 )
-@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...", type=READ)
 @table_options("compute")
 @click.option(
     "--tasks",
     "tasks_file",
+    type=READ,
     metavar="FILE.toml",
     help="Evaluate the [[task]]s of a TOML file and their weighted total (no LOSS or INPUT).",
 )
@@ -79,9 +80,12 @@ def compute(
         if options.group_by or options.on or options.ci is not None:
             raise click.UsageError("--group-by, --on and --ci do not apply to --tasks")
         from losscli.cli.shared import registry
+        from losscli.output_guard import check_outputs
         from losscli.tasks import evaluate_tasks, load_tasks
 
-        evaluation = evaluate_tasks(load_tasks(tasks_file, registry(plugins)), options)
+        tasks = load_tasks(tasks_file, registry(plugins))
+        check_outputs([("out", out)], [p for t in tasks for p in [*t.inputs, t.weights] if p])
+        evaluation = evaluate_tasks(tasks, options)
     else:
         if not losses or not inputs:
             raise click.UsageError("give a LOSS and at least one INPUT file (or --tasks FILE)")

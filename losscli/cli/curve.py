@@ -9,7 +9,7 @@ import sys
 import click
 
 from losscli.cli.command import command
-from losscli.cli.options import output_format, table_options
+from losscli.cli.options import READ, output_format, table_options
 from losscli.cli.shared import Console
 from losscli.curves.diagnose import DIAGNOSES
 
@@ -30,7 +30,7 @@ def _diagnosis_list(text: str | None) -> list[str]:
 
 
 @command()
-@click.argument("logs", nargs=-1, metavar="LOG...")
+@click.argument("logs", nargs=-1, metavar="LOG...", type=READ)
 @click.option("--train", metavar="COLUMN", help="The train loss column (default: found by name).")
 @click.option("--val", metavar="COLUMN", help="The validation loss column.")
 @click.option("--x", "x_name", metavar="COLUMN", help="The epoch or step column.")

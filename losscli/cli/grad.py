@@ -11,14 +11,14 @@ import click
 
 from losscli.cli.command import command
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import output_format, table_options
+from losscli.cli.options import READ, output_format, table_options
 from losscli.cli.shared import Console, evaluation_options, requests
 from losscli.render.numbers import number_text
 
 
 @command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=READ)
 @click.option(
     "--check",
     "check_mode",

@@ -29,6 +29,28 @@ class TableOption(click.Option):
             self.opts = shown
 
 
+class PathParam(click.ParamType):
+    """A file the command reads (``READ``: inputs, '-', globs, folders) or writes
+    (``WRITE``). The command checks them together before anything is read (see
+    ``LossCliCommand``): an output never replaces an input."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.name = "file"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return value
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type="file")]
+
+
+READ = PathParam("read")
+WRITE = PathParam("write")
+
+
 def _completion(opt: Opt) -> dict[str, Any]:
     if opt.name == "params":
         from losscli.cli.completion import complete_params
@@ -51,6 +73,8 @@ def click_option(opt: Opt, command: str) -> Decorator:
         settings["type"] = click.IntRange(min=int(opt.minimum)) if opt.minimum is not None else int
     elif opt.kind == "float":
         settings["type"] = float
+    elif opt.path:
+        settings["type"] = READ if opt.path == "read" else WRITE
     if opt.kind == "flag":
         settings |= {"is_flag": True, "default": False}
     elif opt.kind == "switch":
@@ -82,7 +106,7 @@ def output_format(output: str | None, out_path: str | None = None) -> str:
     if out_path is not None:
         from losscli.render.rows import format_of
 
-        fmt = format_of(out_path)
+        fmt = format_of(out_path, output)
         if output is not None and output != fmt:
             raise click.UsageError(f"-o {output} and --out {out_path} disagree; give one of them")
         return fmt

@@ -10,7 +10,7 @@ import click
 
 from losscli.cli.command import group
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import pairs, table_options
+from losscli.cli.options import READ, pairs, table_options
 from losscli.cli.shared import Console, evaluation_options, registry, requests
 
 
@@ -71,7 +71,7 @@ def curve(
 
 @plot.command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=READ)
 @click.option("--bins", type=click.IntRange(2, 10_000), default=40, show_default=True)
 @click.option("--log", "log_scale", is_flag=True, help="Bins evenly spaced on a log scale.")
 @table_options("plot dist")
@@ -105,7 +105,7 @@ def dist(
 
 
 @plot.command()
-@click.argument("inputs", nargs=2, metavar="PREDICTIONS TARGETS")
+@click.argument("inputs", nargs=2, metavar="PREDICTIONS TARGETS", type=READ)
 @click.option("--bins", type=click.IntRange(2, 1000), default=40, show_default=True)
 @click.option(
     "--points",
@@ -125,8 +125,8 @@ def residuals(
     **kw: Any,
 ) -> None:
     """Predicted against target (points, or their density once they would overlap) and
-    the histogram of the residuals (prediction - target). --out NAME.png writes NAME-1.png
-    and NAME-2.png.
+    the histogram of the residuals (prediction - target). --out NAME.png writes both panels
+    into that one file.
 
     \b
     Example:
@@ -142,7 +142,7 @@ def residuals(
 
 @plot.command()
 @click.argument("loss", metavar="LOSS", shell_complete=complete_losses)
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...", type=READ)
 @table_options("plot groups")
 def groups(
     loss: str,
@@ -172,7 +172,7 @@ def groups(
 
 
 @plot.command()
-@click.argument("inputs", nargs=2, metavar="PROBABILITIES LABELS")
+@click.argument("inputs", nargs=2, metavar="PROBABILITIES LABELS", type=READ)
 @click.option("--bins", type=click.IntRange(2, 100), default=10, show_default=True)
 @table_options("plot calibration")
 def calibration(

@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from losscli.cli.command import command
-from losscli.cli.options import output_format, pairs, table_options
+from losscli.cli.options import READ, output_format, pairs, table_options
 
 
 @command()
-@click.argument("files", nargs=-1, required=True, metavar="[PREDICTIONS] TARGETS")
+@click.argument("files", nargs=-1, required=True, metavar="[PREDICTIONS] TARGETS", type=READ)
 @table_options("recommend")
 def recommend(
     files: tuple[str, ...], columns: tuple[str, ...], output: str | None, **kw: Any

@@ -61,6 +61,45 @@ def logits_given_as_probabilities(name: str, flag: bool = True) -> Check:
     )
 
 
+LOG_SUM_TOLERANCE = 1e-4  # |sum_c exp(log p_c) - 1|: log-probabilities printed to 4+ decimals
+
+
+def not_log_probabilities(name: str) -> tuple[Check, ...]:
+    """Rows of log-probabilities (classes on axis 1) whose exponentials do not sum to 1:
+    logits or scores given where log_softmax was meant. An error, except under
+    ``--convention torch``, whose NLLLoss takes any numbers (a warning then)."""
+
+    def rows(predictions: np.ndarray, **params: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            top = np.max(predictions, axis=1, keepdims=True)
+            top = np.where(np.isfinite(top), top, 0.0)
+            total = np.exp(predictions - top).sum(axis=1) * np.exp(np.squeeze(top, 1))
+        return any_per_row(~(np.abs(total - 1.0) <= LOG_SUM_TOLERANCE))
+
+    text = (
+        "predictions ({origin}) row {row} holds {value}, whose exponentials do not sum to 1: "
+        f"{name} needs log-probabilities (log_softmax of the logits); for logits use "
+        "cross_entropy"
+    )
+    return (
+        Check(
+            rows=rows,
+            error=True,
+            input="predictions",
+            message=text,
+            conventions=frozenset({None, "keras", "sklearn"}),
+        ),
+        Check(
+            rows=rows,
+            input="predictions",
+            message="{count} of {n} rows of predictions are not log-probabilities (their "
+            "exponentials do not sum to 1; first: row {row}): taken as PyTorch's NLLLoss "
+            "takes them",
+            conventions=frozenset({"torch"}),
+        ),
+    )
+
+
 def unnormalised_probabilities(name: str, class_axis: int) -> tuple[Check, ...]:
     """Warn when probability rows do not sum to 1 over the classes, saying what is done."""
 

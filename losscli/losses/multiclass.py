@@ -9,6 +9,7 @@ cross-entropy of that row), averaged over any extra dimensions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -154,18 +155,23 @@ def nll(
     return _indexed_nll(predictions, targets, weights, ignore_index, 0.0)
 
 
-def _pixel_losses(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
-    """The loss of every position of dense (N, C, H, W) logits: PyTorch's reduction='none'."""
-    if predictions.ndim <= 2:
-        return np.asarray(cross_entropy(predictions, targets, **params).values)
-    logits = np.moveaxis(predictions, 1, -1)
-    flat = logits.reshape(-1, logits.shape[-1])
-    if targets.ndim == predictions.ndim:  # per-class probabilities, class axis 1 too
-        labels: np.ndarray = np.moveaxis(targets, 1, -1).reshape(flat.shape)
-    else:
-        labels = np.reshape(targets, -1)
-    rows = cross_entropy(flat, labels, **params)
-    return np.asarray(getattr(rows, "values", rows)).reshape(logits.shape[:-1])
+def _pixel_losses(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """The loss of every position of dense (N, C, H, W) inputs, as ``fn`` gives it for
+    (N, C) rows: PyTorch's reduction='none'."""
+
+    def elements(predictions: np.ndarray, targets: np.ndarray, **params: Any) -> np.ndarray:
+        if predictions.ndim <= 2:
+            return np.asarray(fn(predictions, targets, **params).values)
+        scores = np.moveaxis(predictions, 1, -1)
+        flat = scores.reshape(-1, scores.shape[-1])
+        if targets.ndim == predictions.ndim:  # per-class probabilities, class axis 1 too
+            labels: np.ndarray = np.moveaxis(targets, 1, -1).reshape(flat.shape)
+        else:
+            labels = np.reshape(targets, -1)
+        rows = fn(flat, labels, **params)
+        return np.asarray(getattr(rows, "values", rows)).reshape(scores.shape[:-1])
+
+    return elements
 
 
 def _pixels(predictions: np.ndarray, **_: Any) -> int:
@@ -628,7 +634,7 @@ LOSSES = (
         fn=cross_entropy,
         grad=cross_entropy_grad,
         row_elements=_pixels,
-        elements=_pixel_losses,
+        elements=_pixel_losses(cross_entropy),
         reference=_ref_cross_entropy,
         convention="PyTorch",
         convention_detail="torch.nn.CrossEntropyLoss: with class weights the mean divides "
@@ -665,6 +671,8 @@ LOSSES = (
         params=(_CLASS_WEIGHTS, _IGNORE_INDEX),
         fn=nll,
         grad=nll_grad,
+        row_elements=_pixels,
+        elements=_pixel_losses(nll),
         reference=lambda predictions, targets, class_weights=None, ignore_index=-100: (
             _ref_cross_entropy(np.exp(predictions), targets, False, class_weights, ignore_index)
         ),
@@ -674,7 +682,7 @@ LOSSES = (
         pitfalls=(
             "Inputs must be log-probabilities (<= 0); plain probabilities give negative losses.",
         ),
-        checks=(*_index_checks("nll"),),
+        checks=(*_index_checks("nll"), *_checks.not_log_probabilities("nll")),
     ),
     Loss(
         name="categorical_crossentropy",

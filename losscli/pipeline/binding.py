@@ -4,7 +4,9 @@ Rules, applied per input in the order the loss declares them:
 Key and group columns (``reserved``) are never part of an input.
 1. ``--col INPUT=PATTERN`` selects the matching columns (a name, a glob such as ``p_*``,
    or a comma list of them, in file order) from the first file that has them and is not
-   yet used by another input, else from the first file that has them.
+   yet used by another input, else from the first file that has them. A glob never takes
+   a column another input names (by its ``--col`` or by being named like it); a note says
+   what it left out.
 2. Otherwise a column or NPZ array named exactly like the input is used.
 3. Otherwise the next file no input has used yet supplies the input whole; optional
    inputs are left out when there are fewer files left than inputs.
@@ -41,17 +43,39 @@ class Binding:
         return f"{self.table.display} {label}{'s' if len(self.columns) > 1 else ''} {names}"
 
 
-def select_columns(table: Table, pattern: str, reserved: frozenset[str] = frozenset()) -> list[str]:
-    """Columns of ``table`` matched by a name, a glob, or a comma list of them, in file order."""
+def select_columns(
+    table: Table,
+    pattern: str,
+    reserved: frozenset[str] = frozenset(),
+    claimed: frozenset[str] = frozenset(),
+    left_out: set[str] | None = None,
+) -> list[str]:
+    """Columns of ``table`` matched by a name, a glob, or a comma list of them, in file order.
+    A glob skips the ``claimed`` columns (named by other inputs), adding them to
+    ``left_out``."""
     columns = [c for c in table.columns if c not in reserved]
     known = set(columns)
     picked: set[str] = set()
     for part in (p.strip() for p in pattern.split(",")):
-        hits = [part] if part in known else [c for c in columns if fnmatchcase(c, part)]
+        if part in known:
+            hits = [part]
+        else:
+            matched = [c for c in columns if fnmatchcase(c, part)]
+            hits = [c for c in matched if c not in claimed]
+            if left_out is not None:
+                left_out.update(c for c in matched if c in claimed)
         if not hits:
             return []
         picked.update(hits)
     return [c for c in columns if c in picked]
+
+
+def _names(pattern: str) -> set[str]:
+    """The exact column names (not globs) of a ``--col`` pattern."""
+    return {p.strip() for p in pattern.split(",") if not GLOB_CHARACTERS & set(p.strip())}
+
+
+GLOB_CHARACTERS = frozenset("*?[")
 
 
 def bind_inputs(
@@ -62,8 +86,10 @@ def bind_inputs(
     loss_label: str,
     optional: frozenset[str] = frozenset(),
     reserved: frozenset[str] = frozenset(),
+    notes: list[str] | None = None,
 ) -> dict[str, Binding]:
-    """Map every input (and ``weights`` if asked for) to a file and its columns."""
+    """Map every input (and ``weights`` if asked for) to a file and its columns; what a
+    glob left out goes to ``notes``."""
     known = [*input_names, WEIGHTS]
     for key in patterns:
         if key not in known:
@@ -91,7 +117,21 @@ def bind_inputs(
     wanted = [n for n in input_names] + ([WEIGHTS] if WEIGHTS in patterns else [])
     for name in wanted:
         if name in patterns:
-            found = [(t, select_columns(t, patterns[name], reserved)) for t in tables]
+            claimed = frozenset(
+                c
+                for other in wanted
+                if other != name
+                for c in (_names(patterns[other]) if other in patterns else {other})
+            )
+            left_out: set[str] = set()
+            found = [
+                (t, select_columns(t, patterns[name], reserved, claimed, left_out)) for t in tables
+            ]
+            if left_out and notes is not None:
+                names = ", ".join(sorted(left_out))
+                notes.append(
+                    f"{column(name, patterns[name])} leaves out {names}: another input names it"
+                )
             found = [(t, cols) for t, cols in found if cols]
             if not found:
                 listing = "; ".join(

@@ -53,12 +53,14 @@ class Plan:
     bindings: dict[str, Binding]
     specs: dict[str, Input]
     origins: dict[str, str]
+    notes: tuple[str, ...] = ()  # what binding the columns has to say
 
 
 def bind(requests: Sequence[Request], sources: Sources, options: Options) -> Plan:
     label = ",".join(r.loss.name for r in requests)
     every = [i for r in requests for i in r.loss.inputs]
     optional = frozenset(i.name for i in every) - {i.name for i in every if not i.optional}
+    notes: list[str] = []
     bindings = bind_inputs(
         input_names(requests),
         sources.tables,
@@ -67,6 +69,7 @@ def bind(requests: Sequence[Request], sources: Sources, options: Options) -> Pla
         label,
         optional,
         sources.reserved,
+        notes,
     )
     specs = {i.name: i for i in every} | {WEIGHTS: WEIGHTS_INPUT}
     if sources.group is not None:
@@ -76,7 +79,7 @@ def bind(requests: Sequence[Request], sources: Sources, options: Options) -> Pla
         bindings[ROW_ID] = sources.row_id
         specs[ROW_ID] = ROW_ID_INPUT
     origins = {name: b.origin() for name, b in bindings.items()}
-    return Plan(bindings, specs, origins)
+    return Plan(bindings, specs, origins, tuple(notes))
 
 
 class Run:
@@ -231,7 +234,8 @@ def _finish(stages: Run) -> Evaluation:
     with groups and intervals (from replicates made elsewhere when it absorbed them)."""
     resampled = stages.resampled
     requests, options = stages.requests, stages.options
-    warnings = stages.preparer.finish() + stages.diagnostics.warnings(stages.preparer.used)
+    warnings = [*stages.plan.notes, *stages.preparer.finish()]
+    warnings += stages.diagnostics.warnings(stages.preparer.used)
     common: dict[str, Any] = {
         "reduction": options.reduction,
         "n": stages.preparer.used,

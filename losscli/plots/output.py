@@ -55,7 +55,7 @@ def show(
 ) -> list[str]:
     """Draw or write ``figures``; returns notes for stderr (where files went)."""
     if out_path is not None:
-        stem, extension = os.path.splitext(out_path)
+        extension = os.path.splitext(out_path)[1]
         if extension.lower() in DATA_EXTENSIONS:
             from losscli.render.export import export_text
 
@@ -63,14 +63,8 @@ def show(
             return [f"wrote {out_path}"]
         from losscli.plots.image import save
 
-        paths = (
-            [out_path]
-            if len(figures) == 1
-            else [f"{stem}-{k + 1}{extension}" for k in range(len(figures))]
-        )
-        for figure, path in zip(figures, paths):
-            save(figure, path)
-        return [f"wrote {path}" for path in paths]
+        save(figures, out_path)
+        return [f"wrote {out_path}"]
     interactive = hasattr(stdout, "isatty") and stdout.isatty()
     fmt = output or ("terminal" if interactive else "json")
     if fmt not in PLOT_OUTPUTS:

@@ -37,31 +37,43 @@ class Destination:
 
 
 class _FileDestination(Destination):
-    """``--out FILE``: a temporary file in the same folder, renamed over FILE on success."""
+    """``--out FILE``: a temporary file in the same folder, renamed over FILE on success.
 
-    def __init__(self, path: str) -> None:
-        folder = os.path.dirname(os.path.abspath(path))
-        tempfiles.watch_signals()
+    A link is followed (its target is replaced) and a replaced file keeps its mode;
+    ``durable`` also waits for the bytes to reach the disk before the rename."""
+
+    def __init__(self, path: str, option_name: str = "out", durable: bool = False) -> None:
+        target = os.path.realpath(path)
+        self.option_name = option_name
         try:
-            if os.path.isdir(path):
+            if os.path.isdir(target):
                 raise IsADirectoryError(21, "it is a folder")
-            handle = tempfile.NamedTemporaryFile(
-                dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part", delete=False
-            )
+            handle, temporary = tempfiles.beside(target, "losscli")
         except OSError as exc:
-            from losscli.errors import UsageError, option
+            raise self._error(path, exc) from None
+        super().__init__(os.fdopen(handle, "wb"), path)
+        self.target = target
+        self.temporary = temporary
+        self.durable = durable
 
-            raise UsageError(
-                f"{option('out', path)}: cannot write there ({exc.strerror or exc})"
-            ) from None
-        tempfiles.register(handle.name)
-        super().__init__(handle, path)  # type: ignore[arg-type]
-        self.path = path
-        self.temporary = handle.name
+    def _error(self, path: str, exc: OSError) -> Exception:
+        from losscli.errors import UsageError, option
+
+        return UsageError(
+            f"{option(self.option_name, path)}: cannot write there ({exc.strerror or exc})"
+        )
 
     def commit(self) -> None:
-        self.stream.close()
-        os.replace(self.temporary, self.path)
+        try:
+            self.stream.flush()
+            os.fchmod(self.stream.fileno(), _mode_for(self.target))
+            if self.durable:
+                os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self.temporary, self.target)
+        except OSError as exc:
+            self.discard()
+            raise self._error(self.name, exc) from None
         tempfiles.unregister(self.temporary)
 
     def discard(self) -> None:
@@ -70,6 +82,16 @@ class _FileDestination(Destination):
         with contextlib.suppress(OSError):
             os.unlink(self.temporary)
         tempfiles.unregister(self.temporary)
+
+
+def _mode_for(target: str) -> int:
+    """The permissions of the file being replaced, or those a new file gets."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _TruncatingDestination(Destination):
@@ -101,15 +123,20 @@ def _appending(fd: int) -> bool:
 class _SpooledDestination(Destination):
     """A pipe or a terminal: the output is held back and copied on success."""
 
-    def __init__(self, target: BinaryIO) -> None:
+    def __init__(self, target: BinaryIO | None, name: str = "stdout") -> None:
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-        super().__init__(spool, "stdout")  # type: ignore[arg-type]
+        super().__init__(spool, name)  # type: ignore[arg-type]
         self.target = target
+
+    def _target(self) -> BinaryIO:
+        assert self.target is not None
+        return self.target
 
     def commit(self) -> None:
         self.stream.seek(0)
-        shutil.copyfileobj(self.stream, self.target, 1 << 20)
-        self.target.flush()
+        target = self._target()
+        shutil.copyfileobj(self.stream, target, 1 << 20)
+        target.flush()
         self.stream.close()
 
     def discard(self) -> None:
@@ -117,10 +144,37 @@ class _SpooledDestination(Destination):
             self.stream.close()
 
 
-def open_destination(path: str | None, stdout: IO[str] | None = None) -> Destination:
-    """The destination of ``--out path``, or of ``stdout`` when ``path`` is None."""
+class _StreamDestination(_SpooledDestination):
+    """``--out`` naming a FIFO or a character device (``/dev/null``): held back, then
+    written into it in place (replacing it would leave its reader waiting forever)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(None, path)
+
+    def commit(self) -> None:
+        with open(self.name, "wb") as target:
+            self.target = target
+            super().commit()
+
+
+def open_destination(
+    path: str | None,
+    stdout: IO[str] | None = None,
+    option_name: str = "out",
+    durable: bool = False,
+) -> Destination:
+    """The destination of ``--out path``, or of ``stdout`` when ``path`` is None.
+    ``option_name`` is the option messages name (``out``, ``markdown``...)."""
     if path is not None:
-        return _FileDestination(path)
+        from losscli.output_guard import is_stream
+
+        if _is_our_stdout(path):  # through file descriptor 1, where the shell's writes go
+            import sys
+
+            return open_destination(None, stdout or sys.stdout)
+        if is_stream(path):
+            return _StreamDestination(path)
+        return _FileDestination(path, option_name, durable)
     if stdout is None:
         raise ValueError("a destination needs a path or a stream")
     stdout.flush()
@@ -135,3 +189,11 @@ def open_destination(path: str | None, stdout: IO[str] | None = None) -> Destina
     if stat.S_ISCHR(mode) and os.path.samestat(os.fstat(fd), os.stat(os.devnull)):
         return Destination(target, "stdout")  # nobody reads it: nothing to hold back
     return _SpooledDestination(target)
+
+
+def _is_our_stdout(path: str) -> bool:
+    """``--out /dev/stdout`` (or another name of this process's standard output)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(1))
+    except (OSError, ValueError):
+        return False

@@ -73,11 +73,14 @@ def _streamed(
     return evaluation, notes
 
 
-def export_text(text: str, path: str) -> None:
-    """Reduced results already rendered as text, written to ``path`` atomically."""
-    destination = open_destination(path)
+def export_text(
+    text: str | bytes, path: str, option_name: str = "out", durable: bool = False
+) -> None:
+    """Text (or an image's bytes) already rendered, written to ``path`` atomically (see
+    ``open_destination``)."""
+    destination = open_destination(path, option_name=option_name, durable=durable)
     try:
-        destination.stream.write(text.encode())
+        destination.stream.write(text.encode() if isinstance(text, str) else text)
     except BaseException:
         destination.discard()
         raise

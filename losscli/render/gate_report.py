@@ -132,22 +132,19 @@ def publish(
     """Write the report files (atomically), append the step summary on a GitHub runner,
     and print the annotations on stderr. ``before_annotations`` runs once every report
     file is written (a baseline to update is written last of the files)."""
-    from losscli.errors import InputError
+    from losscli.errors import InputError, option
     from losscli.render.export import export_text
 
     text = markdown(report)
-    for option, path, content in (
-        ("--junit-xml", junit_path, junit_xml),
-        ("--markdown", markdown_path, markdown),
+    for name, path, content in (
+        ("junit_xml", junit_path, junit_xml),
+        ("markdown", markdown_path, markdown),
     ):
         if path is None:
             continue
         if not path:
-            raise InputError(f"{option}: give a file path")
-        try:
-            export_text(text if content is markdown else content(report), path)
-        except OSError as exc:
-            raise InputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
+            raise InputError(f"{option(name)}: give a file path")
+        export_text(text if content is markdown else content(report), path, name)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file and on_github_actions():
         try:

@@ -40,14 +40,19 @@ BINARY = ("parquet", "arrow", "npy")
 NPY_HEADER = 128  # bytes reserved for an .npy header (shape unknown until the end)
 
 
-def format_of(path: str) -> str:
-    """The output format a file name asks for, by its extension."""
+def format_of(path: str, given: str | None = None) -> str:
+    """The output format a file name asks for, by its extension; a name without a known
+    extension (``/dev/stdout``, a FIFO) takes the ``given`` format (``-o``)."""
     lower = path.lower()
     for extension, fmt in ROW_FORMATS.items():
         if lower.endswith(extension):
             return fmt
+    if given is not None:
+        return given
     known = ", ".join(ROW_FORMATS)
-    raise UsageError(f"{option('out', path)}: name a file ending in one of {known}")
+    raise UsageError(
+        f"{option('out', path)}: name a file ending in one of {known} (or give the format with -o)"
+    )
 
 
 def column_names(name: str, values: np.ndarray) -> list[str]:
