@@ -381,3 +381,29 @@ def test_torch_none_gives_every_element_and_csv_a_column_each(run, tmp_path):
         "csv",
     ).stdout
     assert text.splitlines() == ["mse[0],mse[1]", "1.0,4.0", "4.0,16.0"]
+
+
+def test_a_masked_array_has_missing_values_where_it_is_masked():
+    masked = np.ma.masked_array([1.0, 2.0, 10000.0], mask=[0, 0, 1])
+    y = np.array([1.0, 2.5, 3.0])
+    with pytest.raises(losscli.LossCliError, match="missing values"):
+        losscli.compute("mse", masked, y)  # as NaN would be, under nan='error'
+    with pytest.warns(losscli.LossWarning):
+        result = losscli.compute("mse", masked, y, nan="skip")
+    assert result.value == pytest.approx(0.125) and result.n == 2  # (0 + 0.25) / 2
+
+
+def test_a_generator_or_a_string_is_no_array():
+    with pytest.raises(losscli.LossCliError, match="a generator is not an array"):
+        losscli.compute("mse", (x for x in [1.0, 2.0]), [1.0, 2.0])
+    with pytest.raises(losscli.LossCliError, match="a str is not an array"):
+        losscli.compute("mse", np.array([1.0]), {"targets": "abc"}, columns={"targets": "targets"})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_option_values_that_are_not_finite_are_refused(run, tmp_path, value):
+    (tmp_path / "log.csv").write_text("epoch,val_loss\n1,1.0\n2,0.9\n3,0.8\n")
+    result = run("curve", tmp_path / "log.csv", "--min-delta", value)
+    assert result.code == 2 and "is not a finite number" in result.stderr
+    result = run("curve", tmp_path / "log.csv", "--smooth", value)
+    assert result.code == 2 and "is not a finite number" in result.stderr

@@ -86,3 +86,26 @@ def test_worst_does_not_mix_with_per_row_output(run):
         "--reduction", "none", "--worst", "3",
     )  # fmt: skip
     assert result.code == 2 and "--worst" in result.stderr and "--reduction mean" in result.stderr
+
+
+def test_a_loss_without_per_row_values_names_what_its_worst_rows_rank_by(run):
+    from conftest import SAMPLE
+
+    p = np.loadtxt(SAMPLE / "preds.csv", delimiter=",", skiprows=1)
+    y = np.loadtxt(SAMPLE / "targets.csv", delimiter=",", skiprows=1)
+    squared = (p - y) ** 2
+    result = run("compute", "rmse", SAMPLE / "preds.csv", SAMPLE / "targets.csv", "--worst", "3")
+    record = result.json()["results"][0]
+    assert record["worst_of"] == "mse"  # rmse has no per-row values: the squared errors
+    assert [w["value"] for w in record["worst"]] == pytest.approx(np.sort(squared)[::-1][:3])
+    table = run(
+        "compute",
+        "rmse",
+        SAMPLE / "preds.csv",
+        SAMPLE / "targets.csv",
+        "--worst",
+        "3",
+        "-o",
+        "table",
+    )
+    assert "rows with the largest mse (per row)" in table.stdout

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.registry import Loss, Rows
+from losscli.registry import Loss
 
 Arrays = Mapping[str, np.ndarray]
 Params = Mapping[str, Any]
@@ -23,8 +23,7 @@ Params = Mapping[str, Any]
 def _row_values(
     loss: Loss, arrays: Arrays, params: Params, convention: str | None = None
 ) -> np.ndarray:
-    rows = loss.function(convention)(**arrays, **params)
-    return np.asarray(rows.values if isinstance(rows, Rows) else rows, dtype=np.float64)
+    return np.asarray(loss.rows(convention, arrays, params).values, dtype=np.float64)
 
 
 def numerical(
@@ -89,11 +88,7 @@ def analytic(
 ) -> np.ndarray | None:
     """The gradient the loss's entry declares (``grad=``, built-in or plugin), or None
     (also when the formula does not cover these inputs)."""
-    if loss.grad is None:
-        return None
-    with np.errstate(all="ignore"):
-        out = loss.grad(**arrays, **params)
-    return None if out is None else np.asarray(out, dtype=np.float64)
+    return loss.gradient(arrays, params)
 
 
 def gradient(

@@ -9,7 +9,7 @@ import sys
 import click
 
 from losscli.cli.command import command
-from losscli.cli.options import READ, output_format, table_options
+from losscli.cli.options import FINITE, READ, FiniteFloat, output_format, table_options
 from losscli.cli.shared import Console
 from losscli.curves.diagnose import DIAGNOSES
 
@@ -36,7 +36,7 @@ def _diagnosis_list(text: str | None) -> list[str]:
 @click.option("--x", "x_name", metavar="COLUMN", help="The epoch or step column.")
 @click.option(
     "--smooth",
-    type=click.FloatRange(0, 1, max_open=True),
+    type=FiniteFloat(0, 1, high_open=True),
     default=0.6,
     show_default=True,
     help="TensorBoard smoothing weight for the chart and the trend tests.",
@@ -50,7 +50,7 @@ def _diagnosis_list(text: str | None) -> list[str]:
 )
 @click.option(
     "--min-delta",
-    type=float,
+    type=FINITE,
     help="Improvement that counts (EarlyStopping: default 0; plateau: 5% of the first value).",
 )
 @click.option("--fail-on", metavar="LIST", help="Exit 1 when one of these diagnoses holds.")

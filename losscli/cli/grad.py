@@ -11,7 +11,7 @@ import click
 
 from losscli.cli.command import command
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import READ, output_format, table_options
+from losscli.cli.options import FINITE, READ, output_format, table_options
 from losscli.cli.shared import Console, evaluation_options, requests
 from losscli.render.numbers import number_text
 
@@ -28,7 +28,7 @@ from losscli.render.numbers import number_text
 )
 @click.option(
     "--tolerance",
-    type=float,
+    type=FINITE,
     default=1e-4,
     show_default=True,
     help="With --check: the largest relative difference that passes.",

@@ -47,6 +47,36 @@ class PathParam(click.ParamType):
         return [CompletionItem(incomplete, type="file")]
 
 
+class FiniteFloat(click.ParamType):
+    """A number that is finite: ``nan`` and ``inf`` would make every comparison with it
+    false (``--min-delta nan`` stops early stopping at once)."""
+
+    name = "float"
+
+    def __init__(
+        self, low: float | None = None, high: float | None = None, high_open: bool = False
+    ) -> None:
+        self.low, self.high, self.high_open = low, high, high_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        above = self.high is not None and (
+            number >= self.high if self.high_open else number > self.high
+        )
+        if (self.low is not None and number < self.low) or above:
+            bound = "<" if self.high_open else "<="
+            self.fail(f"{value!r} is not in {self.low} <= x {bound} {self.high}", param, ctx)
+        return number
+
+
+FINITE = FiniteFloat()
 READ = PathParam("read")
 WRITE = PathParam("write")
 
@@ -72,7 +102,7 @@ def click_option(opt: Opt, command: str) -> Decorator:
     elif opt.kind == "int":
         settings["type"] = click.IntRange(min=int(opt.minimum)) if opt.minimum is not None else int
     elif opt.kind == "float":
-        settings["type"] = float
+        settings["type"] = FINITE
     elif opt.path:
         settings["type"] = READ if opt.path == "read" else WRITE
     if opt.kind == "flag":

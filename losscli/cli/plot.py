@@ -10,7 +10,7 @@ import click
 
 from losscli.cli.command import group
 from losscli.cli.completion import complete_losses
-from losscli.cli.options import READ, pairs, table_options
+from losscli.cli.options import FINITE, READ, pairs, table_options
 from losscli.cli.shared import Console, evaluation_options, registry, requests
 
 
@@ -36,7 +36,9 @@ def plot() -> None:
 
 @plot.command()
 @click.argument("losses", metavar="LOSS[,LOSS...]", shell_complete=complete_losses)
-@click.option("--target", type=float, help="The fixed target (default: 1 for classifiers, 0 else).")
+@click.option(
+    "--target", type=FINITE, help="The fixed target (default: 1 for classifiers, 0 else)."
+)
 @click.option("--range", "x_range", metavar="LOW:HIGH", help="The predictions to draw.")
 @table_options("plot curve")
 def curve(

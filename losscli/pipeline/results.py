@@ -68,6 +68,9 @@ class Result:
     groups: tuple[GroupValue, ...] = ()
     terms: tuple[str, ...] = ()  # a weighted total's terms (or tasks)
     worst: tuple[Any, ...] = ()  # the rows of largest loss (``WorstRow``), when asked
+    # what the worst rows' values are when not the loss itself: rmse ranks rows by their
+    # squared error (mse), having no per-row values of its own
+    worst_of: str | None = None
 
     @property
     def is_total(self) -> bool:
@@ -98,6 +101,8 @@ class Result:
             out["groups"] = [g.to_dict() for g in self.groups]
         if self.worst:
             out["worst"] = [w.to_dict() for w in self.worst]
+            if self.worst_of is not None:
+                out["worst_of"] = self.worst_of
         return out
 
     def __float__(self) -> float:

@@ -104,7 +104,6 @@ class Run:
         self.id_column = None if ids is None else (ids.columns or ("",))[0]
         losses = [r.loss for r in requests]
         reducers = [loss.reducer(options.convention) for loss in losses]
-        self.functions = [loss.function(options.convention) for loss in losses]
         self.per_row = options.reduction == "none"
         self.sums = options.reduction == "sum"
         self.convention = options.convention
@@ -151,8 +150,7 @@ class Run:
                 rows = Rows(request.loss.elements(**own, **request.params))
             else:
                 self.diagnostics.run(i, own, request.params, prepared)
-                rows = self.functions[i](**own, **request.params)
-                rows = rows if isinstance(rows, Rows) else Rows(rows)
+                rows = request.loss.rows(self.convention, own, request.params)
                 if self.sums:
                     factor = request.loss.sum_factor(self.convention, own)
                     if factor != 1.0:
@@ -312,6 +310,7 @@ def _reduced(
                 group_by=group_column,
                 groups=groups,
                 worst=stages.worst[i].rows() if stages.worst else (),
+                worst_of=request.loss.per_row_instead if stages.worst else None,
                 **common,
             )
         )

@@ -44,6 +44,17 @@ def to_array(obj: Any, where: str) -> Any:
             if is_numeric_dtype(obj.dtype):  # nullable dtypes: missing values become NaN
                 array = obj.to_numpy(dtype=np.float64, na_value=np.nan)
         return array
+    if isinstance(obj, np.ma.MaskedArray):
+        # masked values are missing values, as --nan says (a masked label too)
+        if not np.ma.getmask(obj).any():
+            return np.asarray(obj.data)
+        if obj.dtype.kind not in "biuf":
+            raise InputError(f"{where}: a masked array of {obj.dtype}; expected numbers")
+        return np.ma.filled(obj.astype(np.float64), np.nan)
+    if isinstance(obj, (str, bytes)) or (hasattr(obj, "__next__") and hasattr(obj, "__iter__")):
+        raise InputError(
+            f"{where}: a {type(obj).__name__} is not an array; give a list, an array or a frame"
+        )
     try:
         return np.asarray(obj)
     except (TypeError, ValueError) as exc:

@@ -119,7 +119,8 @@ def worst_table(record: Mapping[str, Any]) -> Any:
     rows = record["worst"]
     inputs = _inputs_of([record])
     ids = any("id" in row for row in rows)
-    header = ["rank", "row"] + ["id"] * ids + [record["loss"], *inputs]
+    ranked_by = record.get("worst_of") or record["loss"]
+    header = ["rank", "row"] + ["id"] * ids + [ranked_by, *inputs]
     cells = []
     for rank, row in enumerate(rows, start=1):
         line = [str(rank), str(row["row"])] + [str(row.get("id", ""))] * ids
@@ -127,6 +128,8 @@ def worst_table(record: Mapping[str, Any]) -> Any:
         line += [_input_text(row["inputs"].get(n, "")) for n in inputs]
         cells.append(line)
     title = f"{record['loss']}: the {len(rows)} rows with the largest loss"
+    if ranked_by != record["loss"]:
+        title = f"{record['loss']}: the {len(rows)} rows with the largest {ranked_by} (per row)"
     return table(header, cells, left=("id",), title=title)
 
 
