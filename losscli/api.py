@@ -109,6 +109,7 @@ def compute(
     seed: int = 0,
     convention: str | None = None,
     nan: str = "error",
+    strict: bool = False,
     format: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
     worst: int = 0,
@@ -140,6 +141,7 @@ def compute(
     options = Options(
         reduction=reduction,
         nan=nan,
+        strict=strict,
         columns=picks,
         weights=weights,
         format=format,
@@ -203,6 +205,7 @@ def check(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    strict: bool = False,
     format: str | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -237,6 +240,7 @@ def check(
     options = Options(
         reduction=reduction,
         nan=nan,
+        strict=strict,
         columns=picks,
         weights=weights,
         format=format,
@@ -271,6 +275,7 @@ def compare(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    strict: bool = False,
     format: str | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
@@ -299,6 +304,7 @@ def compare(
         on=on,
         how=how,
         nan=nan,
+        strict=strict,
         format=format,
         bootstrap=bootstrap,
         seed=seed,
@@ -317,6 +323,7 @@ def grad(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    strict: bool = False,
     format: str | None = None,
     out: str | os.PathLike[str] | None = None,
     params: Mapping[str, Any] | None = None,
@@ -340,7 +347,9 @@ def grad(
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
     sources, _, picks = _inputs(inputs, data, None, columns)
-    options = Options(columns=picks, on=on, how=how, convention=convention, nan=nan, format=format)
+    options = Options(
+        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format, strict=strict
+    )
     if out is None:
         evaluation, observer = observe_gradients(requests, sources, options, keep=True)
         _warn(evaluation.warnings)
@@ -365,6 +374,7 @@ def grad_check(
     how: str = "exact",
     convention: str | None = None,
     nan: str = "error",
+    strict: bool = False,
     format: str | None = None,
     params: Mapping[str, Any] | None = None,
     plugins: Iterable[str] = (),
@@ -379,7 +389,9 @@ def grad_check(
     registry = _registry(registry, plugins)
     requests = _requests(loss, params, loss_params, registry)
     sources, _, picks = _inputs(inputs, data, None, columns)
-    options = Options(columns=picks, on=on, how=how, convention=convention, nan=nan, format=format)
+    options = Options(
+        columns=picks, on=on, how=how, convention=convention, nan=nan, format=format, strict=strict
+    )
     return check_gradient(requests, sources, options, tolerance)
 
 

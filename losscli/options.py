@@ -164,6 +164,17 @@ OPTIONS: dict[str, Opt] = _table(
         choices=("torch", "keras", "sklearn"),
     ),
     Opt(
+        "strict",
+        ("--strict",),
+        "Make every data warning (inputs that look wrong but cannot be proven wrong) an "
+        "error, exit 2: for gates.",
+        commands=EVALUATING,
+        python=_EVAL_API,
+        toml=("check",),
+        kind="flag",
+        default=False,
+    ),
+    Opt(
         "progress",
         ("--progress/--no-progress",),
         "Show progress bars on stderr for long work (default: only on a terminal).",

@@ -57,9 +57,12 @@ class Options:
     seed: int = 0
     engine: str = "local"  # "dask": partitions evaluated on a Dask cluster (engines/)
     scheduler: str | None = None  # a Dask scheduler's address; None starts a local cluster
+    strict: bool = False  # every data warning is an error
 
     def __post_init__(self) -> None:
         _choice("reduction", self.reduction, REDUCTIONS)
+        if not isinstance(self.strict, bool):
+            raise UsageError(f"{option('strict')}: give true or false, not {self.strict!r}")
         _choice("engine", self.engine, ENGINES)
         if self.scheduler is not None and self.engine != "dask":
             raise UsageError(f"{option('scheduler')} needs {option('engine', 'dask')}")

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import losscli
+
 MSE_GOOD = 0.25  # sum of squares 1.0 over 4 rows, by hand
 
 
@@ -353,3 +355,22 @@ def test_compare_two_columns_of_one_file_equals_two_files(tmp_path, run):
     assert first["a"] == pytest.approx(np.mean((a - y) ** 2), rel=1e-12)
     missing = run("compare", "mse", tmp_path / "both.csv", "--col", "a=old", "--col", "targets=y")
     assert missing.code == 2 and "--col b=COL" in missing.stderr
+
+
+def test_strict_makes_every_data_warning_an_error_for_a_gate(run, tmp_path):
+    rng = np.random.default_rng(8)
+    np.save(tmp_path / "p.npy", rng.uniform(0.02, 0.98, 40))  # probabilities, not logits
+    np.save(tmp_path / "y.npy", rng.integers(0, 2, 40).astype(float))
+    files = (tmp_path / "p.npy", tmp_path / "y.npy")
+    lenient = run("check", "bce_with_logits", *files, "--max", "bce_with_logits=5")
+    assert lenient.code == 0 and "look like probabilities" in lenient.stderr
+    strict = run("check", "bce_with_logits", *files, "--max", "bce_with_logits=5", "--strict")
+    assert strict.code == 2 and strict.stdout == ""
+    assert "look like probabilities" in strict.stderr and "[--strict]" in strict.stderr
+    (tmp_path / "losscli.toml").write_text(
+        '[[check]]\nloss = "bce_with_logits"\ninputs = ["p.npy", "y.npy"]\n'
+        "max = { bce_with_logits = 5 }\nstrict = true\n"
+    )
+    assert run("check", "--config", tmp_path / "losscli.toml").code == 2
+    with pytest.raises(losscli.LossCliError, match=r"look like probabilities.*\[strict=True\]"):
+        losscli.compute("bce_with_logits", *map(str, files), strict=True)

@@ -50,6 +50,7 @@ def requests(spec: str, params: tuple[str, ...], plugins: tuple[str, ...]) -> An
 
 # Options of the table that are fields of ``Options`` (how an evaluation reads and reduces).
 _EVALUATION_FIELDS = (
+    "strict",
     "reduction",
     "nan",
     "weights",

@@ -518,6 +518,7 @@ LOSSES = (
         pitfalls=_BCE_PITFALLS,
         checks=(
             _checks.logits_given_as_probabilities("bce"),
+            _checks.probabilities_given_as_logits("bce", None),
             _checks.binary_targets_outside_unit_interval("bce"),
         ),
         properties=_NONNEG,
@@ -544,7 +545,10 @@ LOSSES = (
             "and no check can tell (any real number is a logit).",
             "pos_weight = negatives / positives per label balances a rare positive class.",
         ),
-        checks=(_checks.binary_targets_outside_unit_interval("bce_with_logits"),),
+        checks=(
+            _checks.binary_targets_outside_unit_interval("bce_with_logits"),
+            _checks.probabilities_given_as_logits("bce_with_logits", None, flag=False),
+        ),
         properties=_NONNEG,
     ),
     Loss(

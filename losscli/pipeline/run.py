@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import option
+from losscli.errors import InputError, flag, option
 from losscli.pipeline.accumulate import Accumulator
 from losscli.pipeline.align import aligned_chunks, check_known_row_counts
 from losscli.pipeline.binding import Binding, bind_inputs
@@ -232,8 +232,10 @@ def _finish(stages: Run) -> Evaluation:
     with groups and intervals (from replicates made elsewhere when it absorbed them)."""
     resampled = stages.resampled
     requests, options = stages.requests, stages.options
-    warnings = [*stages.plan.notes, *stages.preparer.finish()]
-    warnings += stages.diagnostics.warnings(stages.preparer.used)
+    data_warnings = stages.diagnostics.warnings(stages.preparer.used)
+    if options.strict and data_warnings:
+        raise InputError(_strict_error(data_warnings))
+    warnings = [*stages.plan.notes, *stages.preparer.finish(), *data_warnings]
     common: dict[str, Any] = {
         "reduction": options.reduction,
         "n": stages.preparer.used,
@@ -288,7 +290,10 @@ def _reduced(
     results = []
     for i, (request, accumulator) in enumerate(zip(requests, accumulators)):
         value = accumulator.value(plan.origins.get(WEIGHTS, ""))
-        warnings += _value_warnings(request, value, accumulator.overall.denominator)
+        said = _value_warnings(request, value, accumulator.overall.denominator)
+        if options.strict and said:
+            raise InputError(_strict_error(said))
+        warnings += said
         groups = tuple(
             GroupValue(
                 group_labels[g],
@@ -341,6 +346,11 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
     from losscli.pipeline.resample import interval
 
     return interval(samples, confidence)
+
+
+def _strict_error(warnings: Sequence[str]) -> str:
+    more = f" (and {len(warnings) - 1} more warning{'s' * (len(warnings) > 2)})"
+    return f"{warnings[0]} [{flag('strict')}]" + (more if len(warnings) > 1 else "")
 
 
 def _value_warnings(request: Request, value: float, denominator: float) -> list[str]:
