@@ -537,3 +537,22 @@ def test_nll_under_the_torch_convention_sums_every_position_as_pytorch(run, tmp_
         "sum",
     )
     assert same.value() == pytest.approx(-picked.sum(), rel=1e-12)
+
+
+def test_weights_named_like_a_column_point_to_col_weights(run, tmp_path):
+    (tmp_path / "f.csv").write_text("p,y,w\n1,1.5,1\n2,2,2\n")
+    args = ("compute", "mse", tmp_path / "f.csv", "--col", "predictions=p", "--col", "targets=y")
+    result = run(*args, "--weights", "w")
+    assert result.code == 2 and "give --col weights=w" in result.stderr, result.stderr
+    # as suggested: (0.25 * 1 + 0 * 2) / (1 + 2)
+    assert run(*args, "--col", "weights=w").value() == pytest.approx(0.25 / 3)
+
+
+def test_a_binary_loss_given_per_class_scores_names_itself_and_cross_entropy(run, tmp_path):
+    rng = np.random.default_rng(9)
+    np.save(tmp_path / "x.npy", rng.normal(size=(10, 3)))
+    np.save(tmp_path / "y.npy", rng.integers(0, 3, 10).astype(float))
+    result = run("compute", "bce_with_logits", tmp_path / "x.npy", tmp_path / "y.npy")
+    assert result.code == 2
+    assert result.stderr.startswith("losscli: error: bce_with_logits: shapes disagree")
+    assert "cross_entropy" in result.stderr

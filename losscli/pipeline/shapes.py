@@ -34,7 +34,7 @@ def match_shapes(
         for pattern in patterns:
             try:
                 dims = _split(spec, pattern, shape, origins, loss_name)
-                _unify(dims, spec.name, bound, first_seen, shapes, origins)
+                _unify(dims, spec.name, bound, first_seen, shapes, origins, loss_name)
                 break
             except InputError as exc:
                 errors.append(exc)
@@ -50,10 +50,12 @@ def _unify(
     first_seen: dict[str, str],
     shapes: Mapping[str, tuple[int, ...]],
     origins: Mapping[str, str],
+    loss_name: str = "",
 ) -> None:
     for symbol, value in dims.items():
         if symbol in bound and bound[symbol] != value:
-            raise InputError(_disagreement(symbol, first_seen[symbol], name, shapes, origins))
+            said = _disagreement(symbol, first_seen[symbol], name, shapes, origins)
+            raise InputError(f"{loss_name}: {said}" if loss_name else said)
     for symbol, value in dims.items():
         bound.setdefault(symbol, value)
         first_seen.setdefault(symbol, name)
@@ -101,7 +103,13 @@ def _disagreement(
             f"row counts disagree: {first} ({origins.get(first, '?')}) has {a[0]} rows, "
             f"{second} ({origins.get(second, '?')}) has {b[0]}"
         )
+    hint = ""
+    if sorted((len(a), len(b))) == [1, 2] and max(a[1:] + b[1:]) > 1:
+        hint = (
+            "; per-class scores (N, C) against class indices (N,) are what cross_entropy "
+            "(or sparse_categorical_crossentropy) takes"
+        )
     return (
         f"shapes disagree: {first} ({origins.get(first, '?')}) is {_fmt(a)} but "
-        f"{second} ({origins.get(second, '?')}) is {_fmt(b)}"
+        f"{second} ({origins.get(second, '?')}) is {_fmt(b)}{hint}"
     )

@@ -48,7 +48,10 @@ def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
     if sum(is_path(i) and os.fspath(i) == "-" for i in inputs) > 1:
         raise UsageError("stdin ('-') can be given only once")
     tables = [open_input(obj, options.format) for obj in inputs]
-    weights = None if options.weights is None else open_input(options.weights, options.format)
+    weights = None
+    if options.weights is not None:
+        _weights_not_a_column(options.weights, tables)
+        weights = open_input(options.weights, options.format)
     notes: list[str] = []
     if options.on:
         tables, weights, notes = _join(tables, weights, options.on, options.how)
@@ -69,6 +72,20 @@ def open_sources(inputs: Sequence[Any], options: Options) -> Sources:
     named = (options.on, options.group_by, id_column)
     reserved = frozenset(c for c in named if isinstance(c, str))
     return Sources(tables, weights, group, row_id, reserved, notes)
+
+
+def _weights_not_a_column(weights: Any, tables: list[Table]) -> None:
+    """``--weights NAME`` where NAME is no file but a column of an input: say how."""
+    if not is_path(weights) or os.path.exists(os.fspath(weights)):
+        return
+    name = os.fspath(weights)
+    if any(name in t.columns for t in tables):
+        from losscli.errors import column
+
+        raise UsageError(
+            f"{option('weights', name)}: no such file, but an input has a column {name!r}; "
+            f"for weights from a column give {column('weights', name)}"
+        )
 
 
 def _column_binding(tables: list[Table], weights: Table | None, name: str, what: str) -> Binding:
