@@ -16,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from losscli.errors import UsageError, option
-
-GLOB_CHARACTERS = frozenset("*?[")
+from losscli.formats import GLOB_CHARACTERS
 
 
 def is_stream(path: str) -> bool:
@@ -78,9 +77,7 @@ def _clash(real: str, source: str) -> str:
         return ""
     if GLOB_CHARACTERS & set(source):
         pattern = os.path.abspath(source)
-        if fnmatch.fnmatchcase(real, pattern) or fnmatch.fnmatchcase(
-            os.path.abspath(real), pattern
-        ):
+        if fnmatch.fnmatchcase(real, pattern):
             return f"the input glob {source} matches it (it would join that dataset)"
         import glob
 

@@ -361,77 +361,6 @@ class Loss:
             return Reducer(batch_mean, None, variant.column_finalize)
         return Reducer(batch_mean, self.finalize)
 
-    def rows(
-        self, convention: str | None, arrays: Mapping[str, Any], params: Mapping[str, Any]
-    ) -> Rows:
-        """The per-row values on ``arrays``, which the function sees read-only (a loss that
-        wrote into them would change the next loss's inputs). What a plugin's function does
-        wrong (raises, exits, returns no (N,) numbers) is a one-line error naming it."""
-        frozen = {name: _read_only(a) for name, a in arrays.items()}
-        result = self._call(self.function(convention), frozen, params, "")
-        rows = result if isinstance(result, Rows) else Rows(result)
-        self._check_rows(rows, frozen)
-        return rows
-
-    def gradient(self, arrays: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
-        """What ``grad=`` gives on ``arrays`` (None: no formula for these inputs), with
-        the same guards as ``rows``; shaped like the first input."""
-        import numpy as np
-
-        if self.grad is None:
-            return None
-        frozen = {name: _read_only(a) for name, a in arrays.items()}
-        with np.errstate(all="ignore"):
-            out = self._call(self.grad, frozen, params, "'s grad")
-        if out is None:
-            return None
-        first = np.shape(next(iter(arrays.values())))
-        try:
-            values = np.asarray(out, dtype=np.float64)
-        except (TypeError, ValueError):
-            values = None
-        if values is None or values.shape != first:
-            got = "no numbers" if values is None else f"shape {values.shape}"
-            raise UsageError(
-                f"{self._plugin_name()}'s grad returned {got}: a gradient is shaped like the "
-                f"predictions, {first}"
-            )
-        return values
-
-    def _call(self, fn: Callable[..., Any], arrays: Mapping[str, Any], params: Any, of: str) -> Any:
-        if self.source == "built-in":
-            return fn(**arrays, **params)
-        try:
-            return fn(**arrays, **params)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's own code
-            what = "exited" if isinstance(exc, SystemExit) else f"raised {type(exc).__name__}"
-            raise UsageError(f"{self._plugin_name()}{of} {what}: {exc}") from None
-
-    def _plugin_name(self) -> str:
-        return f"loss '{self.name}' ({self.source})"
-
-    def _check_rows(self, rows: Rows, arrays: Mapping[str, Any]) -> None:
-        import numpy as np
-
-        first = next(iter(arrays.values()), None)
-        n = None if first is None else len(first)
-        try:
-            values = np.asarray(rows.values)
-            numeric = values.dtype.kind in "biuf"
-        except (TypeError, ValueError):
-            values, numeric = None, False
-        if numeric and values is not None and values.ndim >= 1 and len(values) == n:
-            return
-        if values is None or not numeric:
-            got = f"{type(rows.values).__name__} values, not numbers"
-        elif values.ndim == 0:
-            got = "a single number"
-        else:
-            got = f"shape {values.shape}"
-        raise UsageError(
-            f"{self._plugin_name()} returned {got}: a loss returns one number per row, shape ({n},)"
-        )
-
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
@@ -479,15 +408,6 @@ class Loss:
             "when_to_use": self.when_to_use,
             "pitfalls": list(self.pitfalls),
         }
-
-
-def _read_only(array: Any) -> Any:
-    view = getattr(array, "view", None)
-    if view is None or not hasattr(array, "flags"):
-        return array
-    frozen = view()
-    frozen.flags.writeable = False
-    return frozen
 
 
 def formula_of(fn: Callable[..., Any]) -> str:

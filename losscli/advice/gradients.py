@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.loss_calls import declared_gradient, per_row
 from losscli.registry import Loss
 
 Arrays = Mapping[str, np.ndarray]
@@ -23,7 +24,7 @@ Params = Mapping[str, Any]
 def _row_values(
     loss: Loss, arrays: Arrays, params: Params, convention: str | None = None
 ) -> np.ndarray:
-    return np.asarray(loss.rows(convention, arrays, params).values, dtype=np.float64)
+    return np.asarray(per_row(loss, convention, arrays, params).values, dtype=np.float64)
 
 
 def numerical(
@@ -88,7 +89,7 @@ def analytic(
 ) -> np.ndarray | None:
     """The gradient the loss's entry declares (``grad=``, built-in or plugin), or None
     (also when the formula does not cover these inputs)."""
-    return loss.gradient(arrays, params)
+    return declared_gradient(loss, arrays, params)
 
 
 def gradient(

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from losscli.errors import InputError, UsageError, column, option
+from losscli.formats import GLOB_CHARACTERS
 from losscli.readers.base import Table
 from losscli.records import record
 
@@ -73,9 +74,6 @@ def select_columns(
 def _names(pattern: str) -> set[str]:
     """The exact column names (not globs) of a ``--col`` pattern."""
     return {p.strip() for p in pattern.split(",") if not GLOB_CHARACTERS & set(p.strip())}
-
-
-GLOB_CHARACTERS = frozenset("*?[")
 
 
 def bind_inputs(

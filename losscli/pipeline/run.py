@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, flag, option
+from losscli.loss_calls import per_row
 from losscli.pipeline.accumulate import Accumulator
 from losscli.pipeline.align import aligned_chunks, check_known_row_counts
 from losscli.pipeline.binding import Binding, bind_inputs
@@ -150,7 +151,7 @@ class Run:
                 rows = Rows(request.loss.elements(**own, **request.params))
             else:
                 self.diagnostics.run(i, own, request.params, prepared)
-                rows = request.loss.rows(self.convention, own, request.params)
+                rows = per_row(request.loss, self.convention, own, request.params)
                 if self.sums:
                     factor = request.loss.sum_factor(self.convention, own)
                     if factor != 1.0:

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, option
+from losscli.formats import GLOB_CHARACTERS
 from losscli.readers.base import Labels, Table
 from losscli.records import record
 
-GLOB_CHARACTERS = frozenset("*?[")
 _DATASET_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".csv.gz": "csv"}
 _DATASET_FORMATS |= {".tsv": "tsv", ".tsv.gz": "tsv"}
 

@@ -128,13 +128,12 @@ class _SpooledDestination(Destination):
         super().__init__(spool, name)  # type: ignore[arg-type]
         self.target = target
 
-    def _target(self) -> BinaryIO:
-        assert self.target is not None
-        return self.target
-
     def commit(self) -> None:
+        assert self.target is not None
+        self._copy_to(self.target)
+
+    def _copy_to(self, target: BinaryIO) -> None:
         self.stream.seek(0)
-        target = self._target()
         shutil.copyfileobj(self.stream, target, 1 << 20)
         target.flush()
         self.stream.close()
@@ -153,8 +152,7 @@ class _StreamDestination(_SpooledDestination):
 
     def commit(self) -> None:
         with open(self.name, "wb") as target:
-            self.target = target
-            super().commit()
+            self._copy_to(target)
 
 
 def open_destination(
